@@ -1,0 +1,133 @@
+namespace Envship.Core.Archive;
+
+/// <summary>
+/// The first entry of every archive: what is inside, where it came from, and how to relocate it.
+/// Everything a deploy decides (platform, room for binary strings, hashes) is decided from this alone.
+/// </summary>
+public sealed record Manifest
+{
+    public const int CurrentFormatVersion = 1;
+    public const string EntryName = ".envship/manifest.json";
+
+    public int FormatVersion { get; init; } = CurrentFormatVersion;
+    public required string EnvshipVersion { get; init; }
+
+    /// <summary>The absolute prefix that the archived bytes name, after any <c>--dest-prefix</c>.</summary>
+    public required string SourcePrefix { get; init; }
+
+    /// <summary>Where the environment was packed from, when <c>--dest-prefix</c> relocated it at pack time.</summary>
+    public string? PackedFromPrefix { get; init; }
+
+    /// <summary>A directory every archive member sits under (conda-pack's <c>--arcroot</c>); empty for none.</summary>
+    public string ArchiveRoot { get; init; } = "";
+
+    public required ManifestPlatform Platform { get; init; }
+    public required DateTimeOffset Created { get; init; }
+    public bool WholeInstallation { get; init; }
+    public required ManifestRoot Root { get; init; }
+    public required IReadOnlyList<ManifestEnvironment> Environments { get; init; }
+    public required ManifestSummary Summary { get; init; }
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+    public required IReadOnlyList<ManifestEntry> Entries { get; init; }
+}
+
+public sealed record ManifestPlatform(string Subdir, string Os, string Arch);
+
+/// <summary>Mode and mtime of the prefix directory itself, which has no archive member of its own.</summary>
+public sealed record ManifestRoot(int Mode, long MtimeNs);
+
+public sealed record ManifestEnvironment
+{
+    /// <summary>Relative to the prefix: empty for the base or a standalone environment, <c>envs/NAME</c> otherwise.</summary>
+    public required string Path { get; init; }
+    public required string Name { get; init; }
+    public string? PythonVersion { get; init; }
+    public IReadOnlyList<ManifestCondaPackage> CondaPackages { get; init; } = [];
+    public IReadOnlyList<ManifestPipDistribution> PipDistributions { get; init; } = [];
+}
+
+public sealed record ManifestCondaPackage(string Name, string Version, string Build, string Channel, string Subdir);
+
+public sealed record ManifestPipDistribution(string Name, string Version, string? Installer);
+
+public enum EntryType
+{
+    File,
+    Directory,
+    Symlink,
+    Hardlink,
+}
+
+public sealed record ManifestEntry
+{
+    public required string Path { get; init; }
+    public required EntryType Type { get; init; }
+
+    /// <summary>Permission bits including setuid, setgid and sticky, as <c>stat</c> reports them.</summary>
+    public required int Mode { get; init; }
+    public required long MtimeNs { get; init; }
+    public long Size { get; init; }
+    public string? Sha256 { get; init; }
+
+    /// <summary>The link text of a symlink, or the archive path of the file a hard link shares data with.</summary>
+    public string? Target { get; init; }
+    public FileRelocation? Relocation { get; init; }
+}
+
+public enum RelocationKind
+{
+    /// <summary>Replace every occurrence; the length may change.</summary>
+    Text,
+
+    /// <summary>Rewrite the first line as an interpreter line, then treat the rest as text.</summary>
+    Shebang,
+
+    /// <summary>Replace inside NUL-terminated strings at fixed offsets, keeping every offset.</summary>
+    Binary,
+
+    /// <summary>Compiled Python: never patched, Python fixes <c>co_filename</c> itself.</summary>
+    Pyc,
+
+    /// <summary>Inside a zip-based file, which cannot be patched in place.</summary>
+    Zip,
+}
+
+public enum SegmentKind
+{
+    CString,
+    ElfRunpath,
+}
+
+public sealed record FileRelocation
+{
+    public required RelocationKind Kind { get; init; }
+    public int Occurrences { get; init; }
+    public IReadOnlyList<BinarySegment>? Segments { get; init; }
+}
+
+/// <summary>
+/// One NUL-terminated string that names the prefix. <see cref="Length"/> is the room: the string,
+/// its terminator and the NUL padding that may be used. <see cref="StringLength"/> counts from
+/// <see cref="Offset"/> to the terminator, so a deploy can tell whether a destination fits before writing.
+/// </summary>
+public sealed record BinarySegment
+{
+    public required long Offset { get; init; }
+    public required int Length { get; init; }
+    public required int StringLength { get; init; }
+    public required int Occurrences { get; init; }
+    public SegmentKind Kind { get; init; } = SegmentKind.CString;
+
+    /// <summary>For ELF run paths: the whole DT_RUNPATH/DT_RPATH value, needed to build an <c>$ORIGIN</c> form.</summary>
+    public string? Value { get; init; }
+}
+
+public sealed record ManifestSummary
+{
+    public int Files { get; init; }
+    public int Directories { get; init; }
+    public int Symlinks { get; init; }
+    public int Hardlinks { get; init; }
+    public long TotalBytes { get; init; }
+    public IReadOnlyDictionary<string, int> Relocations { get; init; } = new Dictionary<string, int>();
+}

@@ -1,0 +1,129 @@
+using System.Formats.Tar;
+using System.IO.Compression;
+using Envship.Core.Scanning;
+using ZstdSharp;
+using ZstdSharp.Unsafe;
+
+namespace Envship.Core.Archive;
+
+/// <summary>Streams inventory items into a pax tar, compressed with zstd or gzip or left plain.</summary>
+public sealed class TarArchiveWriter : IArchiveWriter
+{
+    private readonly Stream _compressor;
+    private readonly ReproduciblePaxStream _pax;
+    private readonly TarWriter _tar;
+    private readonly string _memberPrefix;
+
+    public TarArchiveWriter(Stream output, ArchiveFormat format, int level, int jobs, string archiveRoot)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        _compressor = format switch
+        {
+            ArchiveFormat.TarZst => CreateZstd(output, level, jobs),
+            ArchiveFormat.TarGz => new GZipStream(output, new ZLibCompressionOptions { CompressionLevel = level }, leaveOpen: true),
+            ArchiveFormat.Tar => new BufferedStream(output, 1 << 16),
+            _ => throw new ArgumentOutOfRangeException(nameof(format), format, "Not a tar format."),
+        };
+        _pax = new ReproduciblePaxStream(_compressor);
+        _tar = new TarWriter(_pax, TarEntryFormat.Pax, leaveOpen: true);
+        _memberPrefix = archiveRoot.Length == 0 ? "" : archiveRoot.TrimEnd('/') + "/";
+    }
+
+    public void WriteManifest(byte[] json, long mtimeNs)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        var entry = NewEntry(TarEntryType.RegularFile, Manifest.EntryName, 0b110_100_100, mtimeNs);
+        using var data = new MemoryStream(json, writable: false);
+        entry.DataStream = data;
+        Write(entry);
+    }
+
+    public void Add(InventoryItem item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        var e = item.Entry;
+        switch (e.Type)
+        {
+            case EntryType.Directory:
+                Write(NewEntry(TarEntryType.Directory, e.Path + "/", e.Mode, e.MtimeNs));
+                break;
+            case EntryType.Symlink:
+                var link = NewEntry(TarEntryType.SymbolicLink, e.Path, e.Mode, e.MtimeNs);
+                link.LinkName = e.Target!;
+                Write(link);
+                break;
+            case EntryType.Hardlink:
+                var hard = NewEntry(TarEntryType.HardLink, e.Path, e.Mode, e.MtimeNs);
+                hard.LinkName = _memberPrefix + e.Target;
+                Write(hard);
+                break;
+            default:
+                var file = NewEntry(TarEntryType.RegularFile, e.Path, e.Mode, e.MtimeNs);
+                using (var data = OpenContent(item))
+                {
+                    file.DataStream = data;
+                    Write(file);
+                }
+
+                break;
+        }
+    }
+
+    public void Dispose()
+    {
+        _tar.Dispose();
+        _pax.Flush();
+        _compressor.Dispose();
+    }
+
+    internal static Stream OpenContent(InventoryItem item)
+    {
+        if (item.Content is not null)
+        {
+            return new MemoryStream(item.Content, writable: false);
+        }
+
+        var stream = new FileStream(item.SourcePath!, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        if (stream.Length != item.Entry.Size)
+        {
+            stream.Dispose();
+            throw new EnvshipException(
+                ExitCode.IoFailure,
+                $"{item.SourcePath}: the file changed while it was being packed (it had {item.Entry.Size} bytes, now {stream.Length}). Stop whatever writes to the environment and pack again.");
+        }
+
+        return stream;
+    }
+
+    private void Write(PaxTarEntry entry)
+    {
+        _pax.BeginEntry();
+        _tar.WriteEntry(entry);
+    }
+
+    private PaxTarEntry NewEntry(TarEntryType type, string path, int mode, long mtimeNs) =>
+        new(type, _memberPrefix + path)
+        {
+            Mode = (UnixFileMode)(mode & 0xFFF),
+            Uid = 0,
+            Gid = 0,
+            ModificationTime = DateTimeOffset.UnixEpoch.AddTicks(mtimeNs / 100),
+        };
+
+    private static CompressionStream CreateZstd(Stream output, int level, int jobs)
+    {
+        var stream = new CompressionStream(output, level, 1 << 20, leaveOpen: true);
+        stream.SetParameter(ZSTD_cParameter.ZSTD_c_checksumFlag, 1);
+
+        // Any worker count of one or more gives the same bytes, so -j never changes the archive.
+        stream.SetParameter(ZSTD_cParameter.ZSTD_c_nbWorkers, Math.Max(1, jobs));
+        return stream;
+    }
+}
+
+public interface IArchiveWriter : IDisposable
+{
+    void WriteManifest(byte[] json, long mtimeNs);
+
+    void Add(InventoryItem item);
+}

@@ -1,0 +1,127 @@
+using System.Reflection;
+using Envship.Core.Archive;
+using Envship.Core.Platform;
+
+namespace Envship.Core.Deploy;
+
+public sealed record DeployOptions
+{
+    public required string ArchivePath { get; init; }
+    public required string Destination { get; init; }
+
+    /// <summary>Fail before writing when any binary string cannot hold the destination.</summary>
+    public bool Strict { get; init; }
+    public IProgress<DeployProgress>? Progress { get; init; }
+}
+
+public sealed record DeployResult(
+    string Destination,
+    Manifest Manifest,
+    string ArchiveSha256,
+    int FilesRelocated,
+    IReadOnlyList<RelocationWarning> Warnings,
+    IReadOnlyList<string> AddedFiles,
+    string ActivationCommand);
+
+/// <summary>
+/// Extracts, verifies and relocates an archive into a staging directory beside the destination,
+/// and only when every file checked out renames it into place. A failure leaves the destination as it was.
+/// </summary>
+public static class Deployer
+{
+    public static DeployResult Deploy(DeployOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var destination = NormalizePrefix(options.Destination);
+        using var reader = ArchiveReader.Open(options.ArchivePath);
+        var manifest = reader.Manifest;
+        ManifestValidator.Validate(manifest, options.ArchivePath);
+        CheckPlatform(manifest, options.ArchivePath);
+        CheckDestinationIsFree(destination);
+
+        var unfit = RelocationPlanner.FindUnfit(manifest, destination);
+        var warnings = RelocationPlanner.Summarize(unfit);
+        if (options.Strict && warnings.Count > 0)
+        {
+            throw new EnvshipException(
+                ExitCode.RelocationImpossible,
+                $"--strict: {warnings.Count} file(s) hold binary strings too short for '{destination}'; nothing was written:{Environment.NewLine}"
+                + string.Join(Environment.NewLine, warnings.Select(w => "  " + w.Describe(destination)))
+                + $"{Environment.NewLine}Choose a destination of at most {warnings.Min(w => w.LongestDestinationThatFits)} bytes, or drop --strict to deploy with these strings unchanged.");
+        }
+
+        var staging = StagingDirectory.Create(destination);
+        try
+        {
+            var extractor = new StagingExtractor(staging, reader, new RelocationTarget(manifest.SourcePrefix, destination), options.Progress);
+            var hashes = extractor.ExtractAll(cancellationToken);
+            var digest = reader.CompleteDigest();
+            var added = manifest.WholeInstallation ? [] : ActivationScripts.AddIfMissing(staging, destination, Path.GetFileName(destination));
+            new Receipt
+            {
+                EnvshipVersion = EnvshipVersion,
+                Destination = destination,
+                DeployedAt = DateTimeOffset.UtcNow,
+                ArchivePath = Path.GetFullPath(options.ArchivePath),
+                ArchiveSha256 = digest,
+                ArchiveFormat = reader.Format,
+                Files = hashes,
+                AddedFiles = added,
+                RelocationWarnings = warnings,
+                Manifest = manifest,
+            }.Save(staging);
+            extractor.FinishDirectories();
+            cancellationToken.ThrowIfCancellationRequested();
+            UnixFileSystem.Rename(staging, destination);
+            return new DeployResult(destination, manifest, digest, extractor.FilesRelocated, warnings, added, ActivationCommand(manifest, destination));
+        }
+        catch (IOException ex) when (ex is not EndOfStreamException)
+        {
+            StagingDirectory.Remove(staging);
+            throw new EnvshipException(ExitCode.IoFailure, $"{destination}: cannot write the environment ({ex.Message}). Free space or fix permissions and deploy again; nothing was left behind.", ex);
+        }
+        catch
+        {
+            StagingDirectory.Remove(staging);
+            throw;
+        }
+    }
+
+    public static string EnvshipVersion { get; } =
+        typeof(Deployer).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    public static string NormalizePrefix(string path)
+    {
+        var full = Path.GetFullPath(path);
+        return full.Length > 1 ? full.TrimEnd('/') : full;
+    }
+
+    private static string ActivationCommand(Manifest manifest, string destination) =>
+        manifest.WholeInstallation
+            ? $". {ActivationScripts.Quote(destination + "/etc/profile.d/conda.sh")} && conda activate"
+            : $". {ActivationScripts.Quote(destination + "/bin/activate")}";
+
+    private static void CheckPlatform(Manifest manifest, string archivePath)
+    {
+        var host = HostPlatform.Current;
+        if (manifest.Platform.Os != host.Os || manifest.Platform.Arch != host.Arch)
+        {
+            throw new EnvshipException(
+                ExitCode.PlatformMismatch,
+                $"{archivePath}: built for {manifest.Platform.Subdir} ({manifest.Platform.Os}/{manifest.Platform.Arch}) but this machine is {host.CondaSubdir} ({host.Os}/{host.Arch}). Deploy it on a {manifest.Platform.Subdir} machine, or pack the environment again on {host.CondaSubdir}.");
+        }
+    }
+
+    private static void CheckDestinationIsFree(string destination)
+    {
+        if (File.Exists(destination))
+        {
+            throw new EnvshipException(ExitCode.DestinationExists, $"{destination}: a file is in the way. Choose a new or empty directory as --prefix.");
+        }
+
+        if (Directory.Exists(destination) && Directory.EnumerateFileSystemEntries(destination).Any())
+        {
+            throw new EnvshipException(ExitCode.DestinationExists, $"{destination}: the directory exists and is not empty; envship never deploys over existing files. Choose a new or empty directory as --prefix, or remove this one first.");
+        }
+    }
+}

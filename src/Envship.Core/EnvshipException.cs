@@ -1,0 +1,59 @@
+namespace Envship.Core;
+
+/// <summary>
+/// The one table of process exit codes. The CLI returns these; the README documents them.
+/// Values are stable: scripts test for them.
+/// </summary>
+public enum ExitCode
+{
+    Success = 0,
+    Unexpected = 1,
+    Usage = 2,
+
+    /// <summary>The environment cannot be packed as it is: not a conda prefix, an editable install, conda-managed files missing.</summary>
+    InvalidEnvironment = 3,
+
+    /// <summary>The output or destination already exists and would be overwritten.</summary>
+    DestinationExists = 4,
+
+    /// <summary><c>verify</c> found modified, missing or added files.</summary>
+    Drift = 5,
+
+    /// <summary>The archive is damaged, truncated or inconsistent with its manifest.</summary>
+    DamagedArchive = 6,
+
+    /// <summary>The archive was made for another OS or CPU.</summary>
+    PlatformMismatch = 7,
+
+    /// <summary><c>--strict</c>: a binary string cannot hold the destination path.</summary>
+    RelocationImpossible = 8,
+
+    /// <summary>Reading or writing failed (disk full, permission denied).</summary>
+    IoFailure = 10,
+}
+
+/// <summary>An error the user can act on: the message names the file, the cause and the fix.</summary>
+public sealed class EnvshipException : Exception
+{
+    public EnvshipException(ExitCode code, string message, Exception? innerException = null)
+        : base(message, innerException)
+    {
+        Code = code;
+    }
+
+    public EnvshipException()
+    {
+    }
+
+    public EnvshipException(string message)
+        : base(message)
+    {
+    }
+
+    public EnvshipException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    public ExitCode Code { get; } = ExitCode.Unexpected;
+}

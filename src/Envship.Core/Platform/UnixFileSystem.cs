@@ -1,0 +1,123 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+
+namespace Envship.Core.Platform;
+
+public enum UnixFileKind
+{
+    Other,
+    RegularFile,
+    Directory,
+    SymbolicLink,
+}
+
+/// <summary>What lstat says about one path, with nanosecond mtimes and inode identity that .NET's FileSystemInfo does not expose.</summary>
+public readonly record struct UnixFileStatus(
+    UnixFileKind Kind,
+    int Mode,
+    long Size,
+    long ModifiedNanoseconds,
+    ulong Device,
+    ulong Inode,
+    uint LinkCount);
+
+/// <summary>Thin wrappers over the Linux calls envship needs for exact metadata: statx, utimensat, rename and link.</summary>
+public static partial class UnixFileSystem
+{
+    private const int AtCurrentDirectory = -100;
+    private const int AtSymlinkNoFollow = 0x100;
+    private const uint StatxBasicStats = 0x7ff;
+    private const long UtimeOmit = (1L << 30) - 2;
+    private const int StatxBufferSize = 256;
+
+    public static UnixFileStatus Stat(string path) =>
+        TryStat(path) ?? throw IoError("stat", path);
+
+    /// <summary>lstat that answers null for a missing path; a dangling symlink still exists.</summary>
+    public static UnixFileStatus? TryStat(string path)
+    {
+        Span<byte> buffer = stackalloc byte[StatxBufferSize];
+        if (NativeMethods.Statx(AtCurrentDirectory, path, AtSymlinkNoFollow, StatxBasicStats, ref MemoryMarshal.GetReference(buffer)) != 0)
+        {
+            return null;
+        }
+
+        var rawMode = BinaryPrimitives.ReadUInt16LittleEndian(buffer[28..]);
+        var kind = (rawMode & 0xF000) switch
+        {
+            0x8000 => UnixFileKind.RegularFile,
+            0x4000 => UnixFileKind.Directory,
+            0xA000 => UnixFileKind.SymbolicLink,
+            _ => UnixFileKind.Other,
+        };
+        var mtimeSeconds = BinaryPrimitives.ReadInt64LittleEndian(buffer[112..]);
+        var mtimeNanos = BinaryPrimitives.ReadUInt32LittleEndian(buffer[120..]);
+        var device = ((ulong)BinaryPrimitives.ReadUInt32LittleEndian(buffer[136..]) << 32) | BinaryPrimitives.ReadUInt32LittleEndian(buffer[140..]);
+        return new UnixFileStatus(
+            kind,
+            rawMode & 0xFFF,
+            (long)BinaryPrimitives.ReadUInt64LittleEndian(buffer[40..]),
+            (mtimeSeconds * 1_000_000_000L) + mtimeNanos,
+            device,
+            BinaryPrimitives.ReadUInt64LittleEndian(buffer[32..]),
+            BinaryPrimitives.ReadUInt32LittleEndian(buffer[16..]));
+    }
+
+    /// <summary>Sets the modification time without following a final symlink; the access time is left alone.</summary>
+    public static void SetModifiedTime(string path, long modifiedNanoseconds)
+    {
+        Span<long> times =
+        [
+            0, UtimeOmit,
+            Math.DivRem(modifiedNanoseconds, 1_000_000_000L, out var nanos), nanos,
+        ];
+        if (nanos < 0)
+        {
+            times[2] -= 1;
+            times[3] = nanos + 1_000_000_000L;
+        }
+
+        if (NativeMethods.Utimensat(AtCurrentDirectory, path, ref MemoryMarshal.GetReference(times), AtSymlinkNoFollow) != 0)
+        {
+            throw IoError("set the modification time of", path);
+        }
+    }
+
+    /// <summary>rename(2): atomic on one filesystem, and unlike Directory.Move it may replace an empty directory.</summary>
+    public static void Rename(string source, string destination)
+    {
+        if (NativeMethods.Rename(source, destination) != 0)
+        {
+            throw IoError($"rename '{source}' to", destination);
+        }
+    }
+
+    public static void HardLink(string existing, string newPath)
+    {
+        if (NativeMethods.Link(existing, newPath) != 0)
+        {
+            throw IoError($"hard-link '{existing}' as", newPath);
+        }
+    }
+
+    private static IOException IoError(string action, string path)
+    {
+        var errno = Marshal.GetLastPInvokeError();
+        return new IOException($"Cannot {action} '{path}': {Marshal.GetPInvokeErrorMessage(errno)}", errno);
+    }
+
+    private static partial class NativeMethods
+    {
+        [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+        internal static partial int Statx(int directoryFd, string path, int flags, uint mask, ref byte buffer);
+
+        [LibraryImport("libc", EntryPoint = "utimensat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+        internal static partial int Utimensat(int directoryFd, string path, ref long times, int flags);
+
+        [LibraryImport("libc", EntryPoint = "rename", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+        internal static partial int Rename(string oldPath, string newPath);
+
+        [LibraryImport("libc", EntryPoint = "link", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+        internal static partial int Link(string oldPath, string newPath);
+    }
+}

@@ -1,0 +1,87 @@
+using Envship.Core.Archive;
+using Envship.Core.Conda;
+using Envship.Core.Platform;
+
+namespace Envship.Core.Scanning;
+
+/// <summary>One environment inside the packed tree, with what conda-meta and site-packages say about it.</summary>
+public sealed record SurveyedEnvironment(
+    string RelativePath,
+    string Name,
+    string? PythonVersion,
+    IReadOnlyList<CondaPackageRecord> Records,
+    IReadOnlyList<PipDistribution> PipDistributions,
+    IReadOnlyList<EditableInstall> EditableInstalls,
+    IReadOnlyList<string> MissingFiles);
+
+/// <summary>
+/// Reads the metadata of every environment in a prefix (the base and, for a whole installation,
+/// each <c>envs/NAME</c>) before anything is archived, so problems surface first.
+/// </summary>
+public static class EnvironmentSurvey
+{
+    public static IReadOnlyList<SurveyedEnvironment> Survey(string prefix, InstallationLayout layout)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        var paths = layout.EnvironmentPaths.Count > 0 ? layout.EnvironmentPaths : [""];
+        return [.. paths.Select(relative => SurveyOne(prefix, relative, layout.IsWholeInstallation))];
+    }
+
+    /// <summary>Placeholder data from conda-meta, keyed by path relative to the packed prefix.</summary>
+    public static Dictionary<string, PlaceholderHint> Placeholders(IEnumerable<SurveyedEnvironment> environments)
+    {
+        var hints = new Dictionary<string, PlaceholderHint>(StringComparer.Ordinal);
+        foreach (var environment in environments)
+        {
+            foreach (var path in environment.Records.SelectMany(r => r.PathsData))
+            {
+                if (path.PrefixPlaceholder is { Length: > 0 } placeholder)
+                {
+                    hints[Join(environment.RelativePath, path.Path)] = new PlaceholderHint(placeholder, path.FileMode ?? "text");
+                }
+            }
+        }
+
+        return hints;
+    }
+
+    public static ManifestEnvironment ToManifest(SurveyedEnvironment environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        return new ManifestEnvironment
+        {
+            Path = environment.RelativePath,
+            Name = environment.Name,
+            PythonVersion = environment.PythonVersion,
+            CondaPackages = [.. environment.Records.Select(r => new ManifestCondaPackage(r.Name, r.Version, r.Build, r.ChannelName, r.Subdir ?? ""))],
+            PipDistributions = [.. environment.PipDistributions.Select(d => new ManifestPipDistribution(d.Name, d.Version, d.Installer))],
+        };
+    }
+
+    internal static string Join(string environmentPath, string relative) =>
+        environmentPath.Length == 0 ? relative : $"{environmentPath}/{relative}";
+
+    private static SurveyedEnvironment SurveyOne(string prefix, string relative, bool wholeInstallation)
+    {
+        var absolute = relative.Length == 0 ? prefix : Path.Combine(prefix, relative);
+        var records = CondaMeta.ReadRecords(absolute);
+        var name = relative.Length == 0
+            ? (wholeInstallation ? "base" : Path.GetFileName(prefix))
+            : Path.GetFileName(relative);
+        var missing = records
+            .SelectMany(r => r.Files.Count > 0 ? r.Files : r.PathsData.Select(p => p.Path))
+            .Where(file => UnixFileSystem.TryStat(Path.Combine(absolute, file)) is null)
+            .Select(file => Join(relative, file))
+            .Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        return new SurveyedEnvironment(
+            relative,
+            name,
+            PythonPackages.DetectPythonVersion(absolute, records),
+            records,
+            PythonPackages.FindDistributions(absolute),
+            EditableInstalls.Find(absolute),
+            missing);
+    }
+}

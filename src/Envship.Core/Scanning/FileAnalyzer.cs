@@ -1,0 +1,183 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using System.Text;
+using Envship.Core.Archive;
+using Envship.Core.Relocation;
+
+namespace Envship.Core.Scanning;
+
+/// <summary>What conda-meta says about a file that was installed with a placeholder.</summary>
+public sealed record PlaceholderHint(string Placeholder, string FileMode)
+{
+    public bool IsBinary => string.Equals(FileMode, "binary", StringComparison.Ordinal);
+}
+
+public sealed record FileAnalysis(string Sha256, long Size, FileRelocation? Relocation, IReadOnlyList<string> Warnings);
+
+/// <summary>
+/// One streaming pass over a file: SHA-256 and every occurrence of the prefix, then a classification
+/// of those hits into the relocation a deploy must apply.
+/// </summary>
+public sealed class FileAnalyzer
+{
+    private const int ChunkSize = 1 << 20;
+    private const int HeaderSize = 4096;
+    private const int MaxStringWindow = 1 << 16;
+    private static readonly string[] ZipExtensions = [".whl", ".egg", ".zip", ".jar"];
+
+    private readonly byte[] _prefix;
+
+    public FileAnalyzer(string prefix)
+    {
+        _prefix = Encoding.UTF8.GetBytes(prefix);
+    }
+
+    public FileAnalysis Analyze(Stream content, string relativePath, PlaceholderHint? hint)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize + _prefix.Length);
+        var header = new byte[HeaderSize];
+        var headerLength = 0;
+        var hits = new List<long>();
+        var sawNul = false;
+        long size = 0;
+        try
+        {
+            var carry = 0;
+            long bufferStart = 0;
+            int read;
+            while ((read = content.Read(buffer, carry, ChunkSize)) > 0)
+            {
+                var fresh = buffer.AsSpan(carry, read);
+                sha.AppendData(fresh);
+                sawNul = sawNul || fresh.Contains((byte)0);
+                if (headerLength < HeaderSize)
+                {
+                    var take = Math.Min(HeaderSize - headerLength, read);
+                    fresh[..take].CopyTo(header.AsSpan(headerLength));
+                    headerLength += take;
+                }
+
+                size += read;
+                var window = buffer.AsSpan(0, carry + read);
+                var position = 0;
+                int index;
+                while ((index = window[position..].IndexOf(_prefix)) >= 0)
+                {
+                    hits.Add(bufferStart + position + index);
+                    position += index + _prefix.Length;
+                }
+
+                // Keep just enough of the tail for a match that straddles the next read, but never a byte
+                // already consumed by a match, so matches stay non-overlapping like the replacement.
+                var newCarry = Math.Min(Math.Min(_prefix.Length - 1, window.Length), window.Length - position);
+                window[^newCarry..].CopyTo(buffer);
+                bufferStart += window.Length - newCarry;
+                carry = newCarry;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        var digest = Convert.ToHexStringLower(sha.GetHashAndReset());
+        if (hits.Count == 0)
+        {
+            return new FileAnalysis(digest, size, null, []);
+        }
+
+        var warnings = new List<string>();
+        var relocation = Classify(content, relativePath, hint, header.AsSpan(0, headerLength), sawNul, hits, warnings);
+        return new FileAnalysis(digest, size, relocation, warnings);
+    }
+
+    private FileRelocation Classify(
+        Stream content, string relativePath, PlaceholderHint? hint, ReadOnlySpan<byte> header, bool sawNul, List<long> hits, List<string> warnings)
+    {
+        var extension = Path.GetExtension(relativePath);
+        if (extension is ".pyc" or ".pyo")
+        {
+            return new FileRelocation { Kind = RelocationKind.Pyc, Occurrences = hits.Count };
+        }
+
+        if (ZipExtensions.Contains(extension, StringComparer.OrdinalIgnoreCase) || header.StartsWith("PK\u0003\u0004"u8))
+        {
+            warnings.Add($"{relativePath}: names the source prefix inside a zip-based file, which cannot be patched; it keeps the old path after deploy.");
+            return new FileRelocation { Kind = RelocationKind.Zip, Occurrences = hits.Count };
+        }
+
+        var isElf = ElfReader.IsElf(header);
+        var binary = hint is not null ? hint.IsBinary || isElf : isElf || sawNul;
+        if (!binary)
+        {
+            var kind = ShebangRewriter.TryParse(header, out var shebang) && header[..Math.Min(shebang.LineLength, header.Length)].IndexOf(_prefix) >= 0
+                ? RelocationKind.Shebang
+                : RelocationKind.Text;
+            return new FileRelocation { Kind = kind, Occurrences = hits.Count };
+        }
+
+        var extraPadding = hint is { IsBinary: true } ? Math.Max(0, Encoding.UTF8.GetByteCount(hint.Placeholder) - _prefix.Length) : 0;
+        var segments = FindSegments(content, relativePath, isElf, extraPadding, hits, warnings);
+        return new FileRelocation { Kind = RelocationKind.Binary, Occurrences = hits.Count, Segments = segments };
+    }
+
+    private List<BinarySegment> FindSegments(
+        Stream content, string relativePath, bool isElf, int extraPadding, List<long> hits, List<string> warnings)
+    {
+        var runpaths = isElf ? ElfReader.TryRead(content)?.Runpaths ?? [] : [];
+        var segments = new List<BinarySegment>();
+        var window = ArrayPool<byte>.Shared.Rent(MaxStringWindow + extraPadding);
+        try
+        {
+            long coveredUntil = -1;
+            foreach (var hit in hits)
+            {
+                if (hit < coveredUntil)
+                {
+                    segments[^1] = segments[^1] with { Occurrences = segments[^1].Occurrences + 1 };
+                    continue;
+                }
+
+                var runpath = runpaths.FirstOrDefault(r => hit >= r.FileOffset && hit < r.FileOffset + Encoding.UTF8.GetByteCount(r.Value));
+                if (runpath is not null)
+                {
+                    var length = Encoding.UTF8.GetByteCount(runpath.Value);
+                    segments.Add(new BinarySegment
+                    {
+                        Offset = runpath.FileOffset,
+                        Length = runpath.RegionLength,
+                        StringLength = length,
+                        Occurrences = 1,
+                        Kind = SegmentKind.ElfRunpath,
+                        Value = runpath.Value,
+                    });
+                    coveredUntil = runpath.FileOffset + length;
+                    continue;
+                }
+
+                content.Position = hit;
+                var available = content.ReadAtLeast(window.AsSpan(0, MaxStringWindow + extraPadding), MaxStringWindow + extraPadding, throwOnEndOfStream: false);
+                var span = window.AsSpan(0, available);
+                var region = CStringRelocator.MeasureRegion(span, extraPadding);
+                if (region < 0)
+                {
+                    warnings.Add($"{relativePath}: the prefix at offset {hit} is not inside a NUL-terminated string; it is left unchanged.");
+                    coveredUntil = hit + _prefix.Length;
+                    continue;
+                }
+
+                var stringLength = span.IndexOf((byte)0);
+                segments.Add(new BinarySegment { Offset = hit, Length = region, StringLength = stringLength, Occurrences = 1 });
+                coveredUntil = hit + stringLength;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(window);
+        }
+
+        return segments;
+    }
+}

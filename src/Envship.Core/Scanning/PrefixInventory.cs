@@ -1,0 +1,238 @@
+using Envship.Core.Archive;
+using Envship.Core.Platform;
+
+namespace Envship.Core.Scanning;
+
+/// <summary>One archive member to be: its manifest entry and where its bytes come from.</summary>
+/// <param name="SourcePath">The file whose bytes are archived (the original, or a spooled rewrite).</param>
+/// <param name="Content">In-memory bytes that replace the file's, for small pack-time rewrites such as conda-meta records.</param>
+public sealed record InventoryItem(ManifestEntry Entry, string? SourcePath, byte[]? Content = null);
+
+public sealed record Inventory(IReadOnlyList<InventoryItem> Items, ManifestRoot Root, IReadOnlyList<string> Warnings);
+
+public readonly record struct ScanProgress(int FilesDone, int FilesTotal, long BytesDone, long BytesTotal);
+
+public sealed record ScanOptions
+{
+    public required string Prefix { get; init; }
+    public PathFilter Filter { get; init; } = PathFilter.None;
+
+    /// <summary>Relative directories left out with everything below them, such as the package cache.</summary>
+    public IReadOnlyList<string> ExcludedDirectories { get; init; } = [];
+    public IReadOnlyDictionary<string, PlaceholderHint> Placeholders { get; init; } = new Dictionary<string, PlaceholderHint>();
+
+    /// <summary>Rewrites a file's bytes at pack time; returns null to keep them.</summary>
+    public Func<string, byte[], byte[]?>? Rewrite { get; init; }
+
+    /// <summary>Which files <see cref="Rewrite"/> is offered, so the rest are never read whole.</summary>
+    public Func<string, bool> IsRewriteCandidate { get; init; } = _ => false;
+    public int Jobs { get; init; } = Environment.ProcessorCount;
+    public IProgress<ScanProgress>? Progress { get; init; }
+}
+
+/// <summary>
+/// Walks a prefix in a fixed order and turns it into manifest entries: modes and nanosecond mtimes
+/// from lstat, symlinks made relative when they point inside, hard links grouped by inode,
+/// and every regular file hashed and searched for the prefix on all cores.
+/// </summary>
+public static class PrefixInventory
+{
+    public static Inventory Scan(ScanOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var prefix = options.Prefix;
+        var rootStatus = UnixFileSystem.Stat(prefix);
+        var warnings = new List<string>();
+        var walked = Walk(options, warnings, cancellationToken);
+
+        var items = new InventoryItem?[walked.Count];
+        var analysisQueue = new List<int>();
+        var firstPathOfInode = new Dictionary<(ulong, ulong), string>();
+        for (var i = 0; i < walked.Count; i++)
+        {
+            var (relative, status) = walked[i];
+            var absolute = Path.Combine(prefix, relative);
+            switch (status.Kind)
+            {
+                case UnixFileKind.Directory:
+                    items[i] = new InventoryItem(NewEntry(relative, EntryType.Directory, status), null);
+                    break;
+                case UnixFileKind.SymbolicLink:
+                    items[i] = new InventoryItem(NewEntry(relative, EntryType.Symlink, status) with { Target = LinkTarget(prefix, relative, absolute, warnings) }, null);
+                    break;
+                case UnixFileKind.RegularFile when status.LinkCount > 1 && firstPathOfInode.TryGetValue((status.Device, status.Inode), out var first):
+                    items[i] = new InventoryItem(NewEntry(relative, EntryType.Hardlink, status) with { Target = first }, null);
+                    break;
+                default:
+                    if (status.LinkCount > 1)
+                    {
+                        firstPathOfInode[(status.Device, status.Inode)] = relative;
+                    }
+
+                    analysisQueue.Add(i);
+                    break;
+            }
+        }
+
+        AnalyzeFiles(options, walked, items, analysisQueue, warnings, cancellationToken);
+        return new Inventory([.. items.Select(i => i!)], new ManifestRoot(rootStatus.Mode, rootStatus.ModifiedNanoseconds), warnings);
+    }
+
+    private static void AnalyzeFiles(
+        ScanOptions options,
+        List<(string Relative, UnixFileStatus Status)> walked,
+        InventoryItem?[] items,
+        List<int> queue,
+        List<string> warnings,
+        CancellationToken cancellationToken)
+    {
+        var analyzer = new FileAnalyzer(options.Prefix);
+        var bytesTotal = queue.Sum(i => walked[i].Status.Size);
+        var filesDone = 0;
+        long bytesDone = 0;
+        var fileWarnings = new List<string>[walked.Count];
+        Parallel.ForEach(
+            queue,
+            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Jobs), CancellationToken = cancellationToken },
+            index =>
+            {
+                var (relative, status) = walked[index];
+                var absolute = Path.Combine(options.Prefix, relative);
+                options.Placeholders.TryGetValue(relative, out var hint);
+                byte[]? rewritten = null;
+                if (options.Rewrite is not null && options.IsRewriteCandidate(relative))
+                {
+                    rewritten = options.Rewrite(relative, File.ReadAllBytes(absolute));
+                }
+
+                FileAnalysis analysis;
+                using (Stream stream = rewritten is null ? OpenForScan(absolute) : new MemoryStream(rewritten, writable: false))
+                {
+                    analysis = analyzer.Analyze(stream, relative, hint);
+                }
+
+                if (rewritten is null && analysis.Size != status.Size)
+                {
+                    throw new EnvshipException(
+                        ExitCode.IoFailure,
+                        $"{absolute}: the file changed while it was being packed ({status.Size} bytes, then {analysis.Size}). Stop whatever is writing to the environment and pack again.");
+                }
+
+                items[index] = new InventoryItem(
+                    NewEntry(relative, EntryType.File, status) with { Size = analysis.Size, Sha256 = analysis.Sha256, Relocation = analysis.Relocation },
+                    absolute,
+                    rewritten);
+                fileWarnings[index] = [.. analysis.Warnings];
+                var done = Interlocked.Increment(ref filesDone);
+                var bytes = Interlocked.Add(ref bytesDone, status.Size);
+                options.Progress?.Report(new ScanProgress(done, queue.Count, bytes, bytesTotal));
+            });
+
+        warnings.AddRange(fileWarnings.Where(w => w is not null).SelectMany(w => w));
+    }
+
+    private static FileStream OpenForScan(string path) =>
+        new(path, new FileStreamOptions { Mode = FileMode.Open, Access = FileAccess.Read, Share = FileShare.Read, BufferSize = 0, Options = FileOptions.SequentialScan });
+
+    private static ManifestEntry NewEntry(string relative, EntryType type, UnixFileStatus status) =>
+        new() { Path = relative, Type = type, Mode = status.Mode, MtimeNs = status.ModifiedNanoseconds };
+
+    private static string LinkTarget(string prefix, string relative, string absolute, List<string> warnings)
+    {
+        var target = new FileInfo(absolute).LinkTarget ?? "";
+        if (Path.IsPathRooted(target))
+        {
+            if (IsInside(prefix, target))
+            {
+                var linkDirectory = Path.GetDirectoryName(absolute)!;
+                return Path.GetRelativePath(linkDirectory, target);
+            }
+
+            warnings.Add($"{relative}: symlink to '{target}' leaves the environment; it is kept as it is.");
+            return target;
+        }
+
+        var resolved = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(absolute)!, target));
+        if (!IsInside(prefix, resolved))
+        {
+            warnings.Add($"{relative}: symlink to '{target}' leaves the environment; it is kept as it is.");
+        }
+
+        return target;
+    }
+
+    internal static bool IsInside(string prefix, string path) =>
+        path.Equals(prefix, StringComparison.Ordinal) || (path.StartsWith(prefix, StringComparison.Ordinal) && path.Length > prefix.Length && path[prefix.Length] == '/');
+
+    private static List<(string Relative, UnixFileStatus Status)> Walk(ScanOptions options, List<string> warnings, CancellationToken cancellationToken)
+    {
+        var all = new List<(string Relative, UnixFileStatus Status)>();
+        var pending = new Stack<string>();
+        pending.Push("");
+        while (pending.Count > 0)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var directory = pending.Pop();
+            var names = Directory.EnumerateFileSystemEntries(Path.Combine(options.Prefix, directory))
+                .Select(Path.GetFileName)
+                .Order(StringComparer.Ordinal)
+                .ToList();
+            var subdirectories = new List<string>();
+            foreach (var name in names)
+            {
+                var relative = directory.Length == 0 ? name! : $"{directory}/{name}";
+                if (IsAlwaysExcluded(relative, options))
+                {
+                    continue;
+                }
+
+                var status = UnixFileSystem.Stat(Path.Combine(options.Prefix, relative));
+                if (status.Kind == UnixFileKind.Other)
+                {
+                    warnings.Add($"{relative}: not a file, directory or symlink (a device, FIFO or socket); left out.");
+                    continue;
+                }
+
+                all.Add((relative, status));
+                if (status.Kind == UnixFileKind.Directory)
+                {
+                    subdirectories.Add(relative);
+                }
+            }
+
+            for (var i = subdirectories.Count - 1; i >= 0; i--)
+            {
+                pending.Push(subdirectories[i]);
+            }
+        }
+
+        all.Sort((a, b) => string.CompareOrdinal(a.Relative, b.Relative));
+        return ApplyFilter(all, options.Filter);
+    }
+
+    private static bool IsAlwaysExcluded(string relative, ScanOptions options) =>
+        relative == ".envship" || options.ExcludedDirectories.Any(d => relative == d || relative.StartsWith(d + "/", StringComparison.Ordinal));
+
+    private static List<(string Relative, UnixFileStatus Status)> ApplyFilter(List<(string Relative, UnixFileStatus Status)> all, PathFilter filter)
+    {
+        var kept = all.Where(e => e.Status.Kind == UnixFileKind.Directory || !filter.IsExcluded(e.Relative)).ToList();
+        var neededDirectories = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (relative, status) in kept)
+        {
+            if (status.Kind == UnixFileKind.Directory)
+            {
+                continue;
+            }
+
+            for (var parent = Path.GetDirectoryName(relative); !string.IsNullOrEmpty(parent); parent = Path.GetDirectoryName(parent))
+            {
+                if (!neededDirectories.Add(parent))
+                {
+                    break;
+                }
+            }
+        }
+
+        return [.. kept.Where(e => e.Status.Kind != UnixFileKind.Directory || neededDirectories.Contains(e.Relative) || !filter.IsExcluded(e.Relative))];
+    }
+}
