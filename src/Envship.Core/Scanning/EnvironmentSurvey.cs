@@ -53,7 +53,7 @@ public static class EnvironmentSurvey
             Path = environment.RelativePath,
             Name = environment.Name,
             PythonVersion = environment.PythonVersion,
-            CondaPackages = [.. environment.Records.Select(r => new ManifestCondaPackage(r.Name, r.Version, r.Build, r.ChannelName, r.Subdir ?? ""))],
+            CondaPackages = [.. environment.Records.Select(r => new ManifestCondaPackage(r.Name, r.Version, r.Build, r.ChannelName ?? "", r.Subdir ?? ""))],
             PipDistributions = [.. environment.PipDistributions.Select(d => new ManifestPipDistribution(d.Name, d.Version, d.Installer))],
         };
     }
