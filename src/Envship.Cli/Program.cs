@@ -1,1 +1,3 @@
-return 0;
+using Envship.Cli;
+
+return EnvshipApp.Run(args, Console.Out, Console.Error);

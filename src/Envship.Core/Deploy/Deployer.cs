@@ -57,6 +57,11 @@ public static class Deployer
             var hashes = extractor.ExtractAll(cancellationToken);
             var digest = reader.CompleteDigest();
             var added = manifest.WholeInstallation ? [] : ActivationScripts.AddIfMissing(staging, destination, Path.GetFileName(destination));
+            foreach (var file in added)
+            {
+                hashes[file] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(Path.Combine(staging, file))));
+            }
+
             new Receipt
             {
                 EnvshipVersion = EnvshipVersion,

@@ -1,0 +1,66 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Envship.Cli.Rendering;
+using Envship.Core.Deploy;
+
+namespace Envship.Cli.Commands;
+
+internal static class DeployCommand
+{
+    public static Command Create(CliConsole console, CancellationToken cancellationToken)
+    {
+        var archive = new Argument<string>("ARCHIVE") { Description = "An archive made by 'envship pack' (tar.zst, tar.gz, tar, or a dir)." };
+        var prefix = new Option<string>("--prefix", "-p") { Description = "Where the environment goes; must be new or empty.", Required = true };
+        var strict = new Option<bool>("--strict") { Description = "Fail before writing when a binary string cannot hold the destination path." };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress; print only the activation line." };
+        var json = new Option<bool>("--json") { Description = "Print a machine-readable result." };
+        var command = new Command("deploy", "Extract, verify and relocate an archive at any path.") { archive, prefix, strict, quiet, json };
+        command.Aliases.Add("unpack");
+        command.SetAction(parse =>
+        {
+            try
+            {
+                var clock = Stopwatch.StartNew();
+                var silent = parse.GetValue(quiet) || parse.GetValue(json);
+                var result = ProgressDisplay.Run(console, silent, progress => Deployer.Deploy(
+                    new DeployOptions
+                    {
+                        ArchivePath = parse.GetValue(archive)!,
+                        Destination = parse.GetValue(prefix)!,
+                        Strict = parse.GetValue(strict),
+                        Progress = progress is null ? null : new Relay<DeployProgress>(p => progress.Report(new ProgressTick("deploying", p.EntriesDone, p.EntriesTotal, p.BytesDone, p.BytesTotal))),
+                    },
+                    cancellationToken));
+                if (parse.GetValue(json))
+                {
+                    console.Json(
+                        new DeploySummary(result.Destination, result.ArchiveSha256, result.Manifest.SourcePrefix, result.FilesRelocated, result.Warnings, result.AddedFiles, result.ActivationCommand, Math.Round(clock.Elapsed.TotalSeconds, 3)),
+                        CliJsonContext.Default.DeploySummary);
+                    return 0;
+                }
+
+                foreach (var warning in result.Warnings)
+                {
+                    console.Warning(warning.Describe(result.Destination));
+                }
+
+                if (!parse.GetValue(quiet))
+                {
+                    console.Error($"envship: deployed {result.Manifest.Summary.Files} files to {result.Destination} ({result.FilesRelocated} relocated from {result.Manifest.SourcePrefix}) in {clock.Elapsed.TotalSeconds:0.0} s; verified sha256 {result.ArchiveSha256}.");
+                    console.Line($"To activate:  {result.ActivationCommand}");
+                }
+                else
+                {
+                    console.Line(result.ActivationCommand);
+                }
+
+                return 0;
+            }
+            catch (Exception ex)
+            {
+                return EnvshipApp.Fail(ex, console);
+            }
+        });
+        return command;
+    }
+}

@@ -1,0 +1,76 @@
+using System.CommandLine;
+using System.Text;
+using Envship.Cli.Rendering;
+using Envship.Core.Archive;
+
+namespace Envship.Cli.Commands;
+
+internal static class InspectCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var archive = new Argument<string>("ARCHIVE") { Description = "An archive made by 'envship pack'." };
+        var json = new Option<bool>("--json") { Description = "Print the whole manifest as JSON." };
+        var command = new Command("inspect", "Show an archive's manifest without extracting it.") { archive, json };
+        command.SetAction(parse =>
+        {
+            try
+            {
+                var manifest = ArchiveReader.ReadManifestOnly(parse.GetValue(archive)!);
+                if (parse.GetValue(json))
+                {
+                    console.Line(Encoding.UTF8.GetString(ManifestJson.Serialize(manifest)));
+                }
+                else
+                {
+                    Describe(console, manifest);
+                }
+
+                return 0;
+            }
+            catch (Exception ex)
+            {
+                return EnvshipApp.Fail(ex, console);
+            }
+        });
+        return command;
+    }
+
+    private static void Describe(CliConsole console, Manifest m)
+    {
+        console.Line($"envship archive, format {m.FormatVersion}, made by envship {m.EnvshipVersion} on {m.Created:yyyy-MM-dd HH:mm:ss}Z");
+        console.Line($"platform:      {m.Platform.Subdir} ({m.Platform.Os}/{m.Platform.Arch})");
+        console.Line($"source prefix: {m.SourcePrefix}{(m.PackedFromPrefix is null ? "" : $" (packed from {m.PackedFromPrefix})")}");
+        console.Line($"kind:          {(m.WholeInstallation ? "whole installation" : "environment")}");
+        console.Line($"content:       {m.Summary.Files} files, {m.Summary.Directories} directories, {m.Summary.Symlinks} symlinks, {m.Summary.Hardlinks} hard links, {ProgressDisplay.Bytes(m.Summary.TotalBytes)}");
+        var relocations = m.Summary.Relocations.Count == 0 ? "none" : string.Join(", ", m.Summary.Relocations.Select(r => $"{r.Value} {r.Key}"));
+        console.Line($"relocations:   {relocations}");
+        var longest = LongestDestination(m);
+        if (longest is not null)
+        {
+            console.Line($"binary room:   every binary string fits a destination of up to {longest} bytes");
+        }
+
+        console.Line("environments:");
+        foreach (var e in m.Environments)
+        {
+            console.Line($"  {(e.Path.Length == 0 ? "." : e.Path),-20} {e.Name,-16} python {e.PythonVersion ?? "-",-8} {e.CondaPackages.Count} conda packages, {e.PipDistributions.Count} pip distributions");
+        }
+
+        foreach (var warning in m.Warnings)
+        {
+            console.Line($"warning: {warning}");
+        }
+    }
+
+    private static int? LongestDestination(Manifest m)
+    {
+        var sourceLength = Encoding.UTF8.GetByteCount(m.SourcePrefix);
+        var limits = m.Entries
+            .SelectMany(e => e.Relocation?.Segments ?? [])
+            .Where(s => s.Kind == SegmentKind.CString)
+            .Select(s => sourceLength + ((s.Length - 1 - s.StringLength) / Math.Max(1, s.Occurrences)))
+            .ToList();
+        return limits.Count == 0 ? null : limits.Min();
+    }
+}

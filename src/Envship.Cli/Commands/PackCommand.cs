@@ -1,0 +1,123 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Envship.Cli.Rendering;
+using Envship.Core.Archive;
+using Envship.Core.Conda;
+
+namespace Envship.Cli.Commands;
+
+internal static class PackCommand
+{
+    public static Command Create(CliConsole console, CancellationToken cancellationToken)
+    {
+        var prefix = new Option<string?>("--prefix", "-p") { Description = "Full path to the environment (default: $CONDA_PREFIX)." };
+        var name = new Option<string?>("--name", "-n") { Description = "Name of the environment; 'base' is the root install." };
+        var output = new Option<string?>("--output", "-o") { Description = "Output path (default: <env name>.tar.zst in the current directory)." };
+        var format = new Option<string>("--format") { Description = "tar.zst, tar.gz, tar or dir.", DefaultValueFactory = _ => "tar.zst" };
+        format.AcceptOnlyFromAmong("tar.zst", "tar.gz", "tar", "dir");
+        var level = new Option<int?>("--compress-level") { Description = "Compression level (zstd 1-19, default 3; gzip 1-9, default 6)." };
+        var jobs = new Option<int>("--n-threads", "-j") { Description = "Threads for hashing, scanning and compression (default: all cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var exclude = new Option<string[]>("--exclude") { Description = "Leave out files matching this fnmatch pattern (repeatable).", AllowMultipleArgumentsPerToken = false };
+        var include = new Option<string[]>("--include") { Description = "Put back excluded files matching this pattern (repeatable)." };
+        var keepPkgs = new Option<bool>("--keep-pkgs") { Description = "Also pack the package cache pkgs/ of a whole installation." };
+        var arcroot = new Option<string>("--arcroot") { Description = "Directory inside the archive that holds everything.", DefaultValueFactory = _ => "" };
+        var destPrefix = new Option<string?>("--dest-prefix") { Description = "Relocate at pack time to this prefix; deploying there needs no rewriting." };
+        var ignoreEditable = new Option<bool>("--ignore-editable-packages") { Description = "Pack even when editable (develop) installs point outside the environment." };
+        var ignoreMissing = new Option<bool>("--ignore-missing-files") { Description = "Pack even when files listed in conda-meta are missing." };
+        var force = new Option<bool>("--force", "-f") { Description = "Overwrite the output if it exists." };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress and no summary." };
+        var json = new Option<bool>("--json") { Description = "Print a machine-readable summary." };
+
+        var command = new Command("pack", "Pack a conda environment, or a whole Miniconda/Anaconda installation with its envs/, into one archive.")
+        {
+            prefix, name, output, format, level, jobs, exclude, include, keepPkgs, arcroot, destPrefix, ignoreEditable, ignoreMissing, force, quiet, json,
+        };
+        command.SetAction(parse =>
+        {
+            try
+            {
+                var environment = Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
+                    .ToDictionary(e => (string)e.Key, e => (string?)e.Value, StringComparer.Ordinal);
+                var resolved = PrefixResolver.Resolve(parse.GetValue(prefix), parse.GetValue(name), environment, Environment.GetFolderPath(Environment.SpecialFolder.UserProfile));
+                var options = new PackOptions
+                {
+                    Prefix = resolved,
+                    Output = parse.GetValue(output),
+                    Format = ArchiveFormats.Parse(parse.GetValue(format)!),
+                    CompressionLevel = parse.GetValue(level),
+                    Jobs = Math.Max(1, parse.GetValue(jobs)),
+                    Excludes = parse.GetValue(exclude) ?? [],
+                    Includes = parse.GetValue(include) ?? [],
+                    KeepPackageCache = parse.GetValue(keepPkgs),
+                    ArchiveRoot = parse.GetValue(arcroot) ?? "",
+                    DestinationPrefix = parse.GetValue(destPrefix),
+                    IgnoreEditablePackages = parse.GetValue(ignoreEditable),
+                    IgnoreMissingFiles = parse.GetValue(ignoreMissing),
+                    Force = parse.GetValue(force),
+                    Created = SourceDateEpoch(),
+                };
+                var silent = parse.GetValue(quiet) || parse.GetValue(json);
+                var clock = Stopwatch.StartNew();
+                var result = ProgressDisplay.Run(console, silent, progress => EnvironmentPacker.Pack(
+                    options with
+                    {
+                        Progress = progress is null ? null : new Relay<PackProgress>(p => progress.Report(new ProgressTick(p.Phase == PackPhase.Scanning ? "scanning" : "writing", p.FilesDone, p.FilesTotal, p.BytesDone, p.BytesTotal))),
+                    },
+                    cancellationToken));
+                Report(console, result, clock.Elapsed, parse.GetValue(quiet), parse.GetValue(json));
+                return 0;
+            }
+            catch (Exception ex)
+            {
+                return EnvshipApp.Fail(ex, console);
+            }
+        });
+        return command;
+    }
+
+    private static void Report(CliConsole console, PackResult result, TimeSpan elapsed, bool quiet, bool json)
+    {
+        var m = result.Manifest;
+        if (json)
+        {
+            console.Json(
+                new PackSummary(
+                    result.OutputPath,
+                    result.ArchiveBytes,
+                    m.SourcePrefix,
+                    m.Platform.Subdir,
+                    m.WholeInstallation,
+                    [.. m.Environments.Select(e => new EnvironmentSummary(e.Path, e.Name, e.PythonVersion, e.CondaPackages.Count, e.PipDistributions.Count))],
+                    m.Summary,
+                    result.Warnings,
+                    Math.Round(elapsed.TotalSeconds, 3)),
+                CliJsonContext.Default.PackSummary);
+            return;
+        }
+
+        foreach (var warning in result.Warnings)
+        {
+            console.Warning(warning);
+        }
+
+        if (!quiet)
+        {
+            var environments = string.Join(", ", m.Environments.Select(e => e.Path.Length == 0 ? e.Name : e.Path));
+            console.Line(
+                $"Packed {m.Summary.Files} files ({ProgressDisplay.Bytes(m.Summary.TotalBytes)}) from {m.SourcePrefix} [{environments}] "
+                + $"into {result.OutputPath} ({ProgressDisplay.Bytes(result.ArchiveBytes)}) in {elapsed.TotalSeconds:0.0} s.");
+        }
+    }
+
+    private static DateTimeOffset? SourceDateEpoch() =>
+        long.TryParse(Environment.GetEnvironmentVariable("SOURCE_DATE_EPOCH"), NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
+            ? DateTimeOffset.FromUnixTimeSeconds(seconds)
+            : null;
+}
+
+/// <summary>Calls back synchronously on the reporting thread, unlike <see cref="Progress{T}"/>, which posts.</summary>
+internal sealed class Relay<T>(Action<T> report) : IProgress<T>
+{
+    public void Report(T value) => report(value);
+}

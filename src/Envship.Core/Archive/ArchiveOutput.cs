@@ -1,0 +1,99 @@
+using Envship.Core.Deploy;
+using Envship.Core.Platform;
+using Envship.Core.Scanning;
+
+namespace Envship.Core.Archive;
+
+/// <summary>Writes the manifest and members to a temporary name and renames it over the output only when complete.</summary>
+internal static class ArchiveOutput
+{
+    public static long Write(string output, PackOptions options, Manifest manifest, IReadOnlyList<InventoryItem> items, CancellationToken cancellationToken)
+    {
+        var temporary = OutputFile.TemporaryPath(output);
+        try
+        {
+            var json = ManifestJson.Serialize(manifest);
+            var createdNs = (manifest.Created - DateTimeOffset.UnixEpoch).Ticks * 100;
+            var bytesTotal = manifest.Summary.TotalBytes;
+            long bytesDone = 0;
+            var filesDone = 0;
+            using (var writer = OpenWriter(temporary, options))
+            {
+                writer.WriteManifest(json, createdNs);
+                foreach (var item in items)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    writer.Add(item);
+                    if (item.Entry.Type == EntryType.File)
+                    {
+                        filesDone++;
+                        bytesDone += item.Entry.Size;
+                        options.Progress?.Report(new PackProgress(PackPhase.Writing, filesDone, manifest.Summary.Files, bytesDone, bytesTotal));
+                    }
+                }
+            }
+
+            ReplaceOutput(temporary, output);
+            return options.Format == ArchiveFormat.Directory ? bytesTotal : new FileInfo(output).Length;
+        }
+        catch (IOException ex) when (ex is not EndOfStreamException)
+        {
+            RemoveTemporary(temporary);
+            throw new EnvshipException(ExitCode.IoFailure, $"{output}: cannot write the archive ({ex.Message}). Free space or fix permissions and pack again; nothing was left behind.", ex);
+        }
+        catch
+        {
+            RemoveTemporary(temporary);
+            throw;
+        }
+    }
+
+    private static IArchiveWriter OpenWriter(string temporary, PackOptions options)
+    {
+        if (options.Format == ArchiveFormat.Directory)
+        {
+            return new DirectoryArchiveWriter(temporary);
+        }
+
+        var level = options.CompressionLevel ?? ArchiveFormats.DefaultLevel(options.Format);
+        var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20);
+        return new OwningWriter(new TarArchiveWriter(file, options.Format, level, options.Jobs, options.ArchiveRoot.Trim('/')), file);
+    }
+
+    private static void ReplaceOutput(string temporary, string output)
+    {
+        if (Directory.Exists(output))
+        {
+            StagingDirectory.Remove(output);
+        }
+
+        UnixFileSystem.Rename(temporary, output);
+    }
+
+    private static void RemoveTemporary(string temporary)
+    {
+        if (Directory.Exists(temporary))
+        {
+            StagingDirectory.Remove(temporary);
+        }
+        else if (File.Exists(temporary))
+        {
+            File.Delete(temporary);
+        }
+    }
+
+    /// <summary>Closes the file only after the compressor has flushed its last frame into it.</summary>
+    private sealed class OwningWriter(TarArchiveWriter writer, FileStream file) : IArchiveWriter
+    {
+        public void WriteManifest(byte[] json, long mtimeNs) => writer.WriteManifest(json, mtimeNs);
+
+        public void Add(InventoryItem item) => writer.Add(item);
+
+        public void Dispose()
+        {
+            writer.Dispose();
+            file.Flush(flushToDisk: true);
+            file.Dispose();
+        }
+    }
+}

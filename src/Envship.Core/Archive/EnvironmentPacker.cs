@@ -1,0 +1,107 @@
+using Envship.Core.Conda;
+using Envship.Core.Deploy;
+using Envship.Core.Platform;
+using Envship.Core.Scanning;
+
+namespace Envship.Core.Archive;
+
+/// <summary>
+/// Pack: survey the environments, refuse what cannot travel, inventory every file, then write the
+/// manifest and the members to a temporary file beside the output and rename it into place.
+/// </summary>
+public static class EnvironmentPacker
+{
+    public static PackResult Pack(PackOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var prefix = Deployer.NormalizePrefix(options.Prefix);
+        if (!Directory.Exists(Path.Combine(prefix, CondaMeta.DirectoryName)))
+        {
+            throw new EnvshipException(ExitCode.InvalidEnvironment, $"{prefix}: no conda-meta/ directory, so this is not a conda environment. Pass the environment's prefix with -p, or its name with -n.");
+        }
+
+        var layout = InstallationLayout.Detect(prefix);
+        var environments = EnvironmentSurvey.Survey(prefix, layout);
+        var warnings = new List<string>();
+        CheckEditable(environments, options, warnings);
+        CheckMissing(environments, options, warnings);
+
+        var output = OutputPath(options, prefix);
+        OutputFile.ClaimOrThrow(output, options.Force);
+        var pkgs = Path.Combine(prefix, layout.PackageCacheRelativePath);
+        var keep = (string path) => PrefixInventory.IsInside(prefix, path) && (options.KeepPackageCache || !PrefixInventory.IsInside(pkgs, path));
+        var metaDirectories = environments.Select(e => EnvironmentSurvey.Join(e.RelativePath, CondaMeta.DirectoryName) + "/").ToList();
+        var inventory = PrefixInventory.Scan(
+            new ScanOptions
+            {
+                Prefix = prefix,
+                Filter = new PathFilter(options.Excludes, options.Includes),
+                ExcludedDirectories = layout.IsWholeInstallation && !options.KeepPackageCache ? [layout.PackageCacheRelativePath] : [],
+                Placeholders = EnvironmentSurvey.Placeholders(environments),
+                IsRewriteCandidate = relative => relative.EndsWith(".json", StringComparison.Ordinal)
+                    && metaDirectories.Any(m => relative.StartsWith(m, StringComparison.Ordinal) && relative.IndexOf('/', m.Length) < 0),
+                Rewrite = (_, bytes) => CondaRecordSanitizer.BlankCachePaths(bytes, keep),
+                Jobs = options.Jobs,
+                Progress = options.Progress is null ? null : new Progress<ScanProgress>(p => options.Progress.Report(new PackProgress(PackPhase.Scanning, p.FilesDone, p.FilesTotal, p.BytesDone, p.BytesTotal))),
+            },
+            cancellationToken);
+        warnings.AddRange(inventory.Warnings);
+
+        using var spool = new SpoolDirectory(output);
+        var items = inventory.Items;
+        var sourcePrefix = prefix;
+        if (options.DestinationPrefix is { } requested && Deployer.NormalizePrefix(requested) != prefix)
+        {
+            sourcePrefix = Deployer.NormalizePrefix(requested);
+            items = PackTimeRelocation.Apply(items, prefix, sourcePrefix, EnvironmentSurvey.Placeholders(environments), spool.Path, warnings);
+        }
+
+        var manifest = ManifestBuilder.Build(options, prefix, sourcePrefix, layout, environments, inventory.Root, items, warnings);
+        var written = ArchiveOutput.Write(output, options, manifest, items, cancellationToken);
+        return new PackResult(output, manifest, written, warnings);
+    }
+
+    private static void CheckEditable(IReadOnlyList<SurveyedEnvironment> environments, PackOptions options, List<string> warnings)
+    {
+        var editable = environments.SelectMany(e => e.EditableInstalls.Select(i => (e, i))).ToList();
+        if (editable.Count == 0)
+        {
+            return;
+        }
+
+        var lines = editable.Select(x => $"  {x.i.PackageName} ({EnvironmentSurvey.Join(x.e.RelativePath, x.i.Evidence)} points to {x.i.PointsTo})").Distinct().ToList();
+        if (!options.IgnoreEditablePackages)
+        {
+            throw new EnvshipException(
+                ExitCode.InvalidEnvironment,
+                $"{options.Prefix}: editable installs point outside the environment and would not exist on the target:{Environment.NewLine}{string.Join(Environment.NewLine, lines)}{Environment.NewLine}"
+                + "Install them normally (pip install . without -e), or pass --ignore-editable-packages to pack without them.");
+        }
+
+        warnings.AddRange(lines.Select(l => $"editable install left pointing outside the environment:{l}"));
+    }
+
+    private static void CheckMissing(IReadOnlyList<SurveyedEnvironment> environments, PackOptions options, List<string> warnings)
+    {
+        var missing = environments.SelectMany(e => e.MissingFiles).ToList();
+        if (missing.Count == 0)
+        {
+            return;
+        }
+
+        var shown = string.Join(Environment.NewLine, missing.Take(20).Select(m => "  " + m));
+        var more = missing.Count > 20 ? $"{Environment.NewLine}  ... and {missing.Count - 20} more" : "";
+        if (!options.IgnoreMissingFiles)
+        {
+            throw new EnvshipException(
+                ExitCode.InvalidEnvironment,
+                $"{options.Prefix}: {missing.Count} file(s) listed in conda-meta are missing:{Environment.NewLine}{shown}{more}{Environment.NewLine}"
+                + "Repair the environment (conda install --force-reinstall PACKAGE), or pass --ignore-missing-files to pack it as it is.");
+        }
+
+        warnings.Add($"{missing.Count} file(s) listed in conda-meta are missing and were skipped (--ignore-missing-files).");
+    }
+
+    private static string OutputPath(PackOptions options, string prefix) =>
+        Path.GetFullPath(options.Output ?? Path.GetFileName(prefix) + ArchiveFormats.Extension(options.Format));
+}

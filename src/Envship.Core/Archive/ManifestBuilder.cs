@@ -1,0 +1,58 @@
+using Envship.Core.Conda;
+using Envship.Core.Deploy;
+using Envship.Core.Platform;
+using Envship.Core.Scanning;
+
+namespace Envship.Core.Archive;
+
+internal static class ManifestBuilder
+{
+    public static Manifest Build(
+        PackOptions options,
+        string packedFrom,
+        string sourcePrefix,
+        InstallationLayout layout,
+        IReadOnlyList<SurveyedEnvironment> environments,
+        ManifestRoot root,
+        IReadOnlyList<InventoryItem> items,
+        IReadOnlyList<string> warnings)
+    {
+        var entries = items.Select(i => i.Entry).ToList();
+        var host = HostPlatform.Current;
+        return new Manifest
+        {
+            EnvshipVersion = Deployer.EnvshipVersion,
+            SourcePrefix = sourcePrefix,
+            PackedFromPrefix = sourcePrefix == packedFrom ? null : packedFrom,
+            ArchiveRoot = options.ArchiveRoot.Trim('/'),
+            Platform = new ManifestPlatform(host.CondaSubdir, host.Os, host.Arch),
+            Created = options.Created ?? NewestMtime(root, entries),
+            WholeInstallation = layout.IsWholeInstallation,
+            Root = root,
+            Environments = [.. environments.Select(EnvironmentSurvey.ToManifest)],
+            Summary = Summarize(entries),
+            Warnings = warnings,
+            Entries = entries,
+        };
+    }
+
+    private static DateTimeOffset NewestMtime(ManifestRoot root, List<ManifestEntry> entries)
+    {
+        var newest = entries.Select(e => e.MtimeNs).Append(root.MtimeNs).Max();
+        return DateTimeOffset.UnixEpoch.AddTicks(newest / 100);
+    }
+
+    private static ManifestSummary Summarize(List<ManifestEntry> entries) => new()
+    {
+        Files = entries.Count(e => e.Type == EntryType.File),
+        Directories = entries.Count(e => e.Type == EntryType.Directory),
+        Symlinks = entries.Count(e => e.Type == EntryType.Symlink),
+        Hardlinks = entries.Count(e => e.Type == EntryType.Hardlink),
+        TotalBytes = entries.Sum(e => e.Type == EntryType.File ? e.Size : 0),
+        Relocations = entries
+            .Where(e => e.Relocation is not null)
+            .GroupBy(e => e.Relocation!.Kind.ToString().ToLowerInvariant())
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Count()),
+    };
+}
