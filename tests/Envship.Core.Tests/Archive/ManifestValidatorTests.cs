@@ -1,0 +1,54 @@
+using Envship.Core.Archive;
+
+namespace Envship.Core.Tests.Archive;
+
+public sealed class ManifestValidatorTests
+{
+    public static TheoryData<string, ManifestEntry[]> Unsafe => new()
+    {
+        { "parent", [File("../etc/passwd")] },
+        { "absolute", [File("/etc/passwd")] },
+        { "dot", [File("a/./b")] },
+        { "duplicate", [File("a"), File("a")] },
+        { "below a symlink", [new ManifestEntry { Path = "lib", Type = EntryType.Symlink, Mode = 511, MtimeNs = 0, Target = "/etc" }, File("lib/passwd")] },
+        { "hard link outside", [new ManifestEntry { Path = "x", Type = EntryType.Hardlink, Mode = 420, MtimeNs = 0, Target = "/etc/shadow" }] },
+        { "hard link forward", [new ManifestEntry { Path = "x", Type = EntryType.Hardlink, Mode = 420, MtimeNs = 0, Target = "y" }, File("y")] },
+    };
+
+    [Theory]
+    [MemberData(nameof(Unsafe))]
+    public void Refuses_entries_that_could_escape_the_destination(string why, ManifestEntry[] entries)
+    {
+        var error = Assert.Throws<EnvshipException>(() => ManifestValidator.Validate(With(entries), "test.tar.zst"));
+
+        Assert.Equal(ExitCode.DamagedArchive, error.Code);
+        Assert.Contains("test.tar.zst", error.Message, StringComparison.Ordinal);
+        Assert.False(string.IsNullOrEmpty(why));
+    }
+
+    [Fact]
+    public void Accepts_a_plain_tree_with_links()
+    {
+        ManifestValidator.Validate(
+            With(
+                new ManifestEntry { Path = "lib", Type = EntryType.Directory, Mode = 493, MtimeNs = 0 },
+                File("lib/a.so"),
+                new ManifestEntry { Path = "lib/b.so", Type = EntryType.Hardlink, Mode = 420, MtimeNs = 0, Target = "lib/a.so" },
+                new ManifestEntry { Path = "lib/c.so", Type = EntryType.Symlink, Mode = 511, MtimeNs = 0, Target = "a.so" }),
+            "ok.tar.zst");
+    }
+
+    internal static Manifest With(params ManifestEntry[] entries) => new()
+    {
+        EnvshipVersion = "test",
+        SourcePrefix = "/opt/env",
+        Platform = new ManifestPlatform("linux-64", "linux", "x86_64"),
+        Created = DateTimeOffset.UnixEpoch,
+        Root = new ManifestRoot(493, 0),
+        Environments = [],
+        Summary = new ManifestSummary(),
+        Entries = entries,
+    };
+
+    private static ManifestEntry File(string path) => new() { Path = path, Type = EntryType.File, Mode = 420, MtimeNs = 0, Size = 0, Sha256 = "" };
+}
