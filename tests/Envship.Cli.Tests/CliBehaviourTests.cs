@@ -1,0 +1,123 @@
+using Envship.Cli.Tests.Fixtures;
+using Envship.Core;
+using Envship.Testing;
+
+namespace Envship.Cli.Tests;
+
+/// <summary>Acceptance 11 and the CLI contract: defaults, refusals, formats and summaries.</summary>
+public sealed class CliBehaviourTests(SmallEnvironment env) : IClassFixture<SmallEnvironment>
+{
+    [Fact]
+    public void Readme_main_job_runs_end_to_end_without_naming_an_environment()
+    {
+        var work = env.Work.Combine("demo");
+        var result = CliRunner.RunProcess(["demo", "--workdir", work]);
+
+        Assert.True(result.ExitCode == 0, result.StdOut + result.StdErr);
+        Assert.Contains("verify: clean", result.StdOut, StringComparison.Ordinal);
+        Assert.Contains("Demo succeeded", result.StdOut, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(work, "sample-env.tar.zst")));
+    }
+
+    [Fact]
+    public void Pack_without_an_environment_uses_CONDA_PREFIX_or_says_what_to_do()
+    {
+        var environment = new Dictionary<string, string?> { ["CONDA_PREFIX"] = null };
+        var refused = CliRunner.RunProcess(["pack"], environment, env.Work.Path);
+        Assert.Equal((int)ExitCode.Usage, refused.ExitCode);
+        Assert.Contains("CONDA_PREFIX", refused.StdErr, StringComparison.Ordinal);
+
+        var output = env.Work.CreateDirectory("from-conda-prefix");
+        environment["CONDA_PREFIX"] = env.Prefix;
+        var packed = CliRunner.RunProcess(["pack", "-q"], environment, output);
+        Assert.True(packed.ExitCode == 0, packed.StdErr);
+        Assert.True(File.Exists(Path.Combine(output, "small-env.tar.zst")), "the default output name is <env name>.tar.zst");
+    }
+
+    [Fact]
+    public void Pack_never_overwrites_without_force()
+    {
+        var archive = env.Pack("exists.tar.zst");
+        var before = File.ReadAllBytes(archive);
+        var refused = CliRunner.Run("pack", "-p", env.Prefix, "-o", archive);
+        Assert.Equal((int)ExitCode.DestinationExists, refused.ExitCode);
+        Assert.Contains("-f", refused.StdErr, StringComparison.Ordinal);
+        Assert.Equal(before, File.ReadAllBytes(archive));
+        CliRunner.RunOk("pack", "-p", env.Prefix, "-o", archive, "-f", "-q");
+        Assert.Empty(Directory.EnumerateFileSystemEntries(env.Work.Path, "*.envship-*"));
+    }
+
+    [Fact]
+    public void Deploy_refuses_a_non_empty_destination_and_leaves_it_alone()
+    {
+        var archive = env.Pack("nonempty.tar.zst");
+        var destination = env.Work.CreateDirectory("occupied");
+        File.WriteAllText(Path.Combine(destination, "keep.txt"), "mine");
+
+        var result = CliRunner.Run("deploy", archive, "--prefix", destination);
+
+        Assert.Equal((int)ExitCode.DestinationExists, result.ExitCode);
+        Assert.Contains("not empty", result.StdErr, StringComparison.Ordinal);
+        Assert.Equal(["keep.txt"], Directory.EnumerateFileSystemEntries(destination).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void Dest_prefix_relocates_at_pack_time_so_deploying_there_rewrites_nothing()
+    {
+        var destination = env.Work.Combine("planned", "target", "env");
+        var archive = env.Pack("dest-prefix.tar.zst", "--dest-prefix", destination);
+
+        var inspect = CliRunner.RunOk("inspect", archive);
+        Assert.Contains($"source prefix: {destination} (packed from {env.Prefix})", inspect.StdOut, StringComparison.Ordinal);
+        var deploy = CliRunner.RunOk("deploy", archive, "--prefix", destination, "--json");
+        Assert.Contains("\"files_relocated\": 0", deploy.StdOut, StringComparison.Ordinal);
+        Assert.Contains(destination, File.ReadAllText(Path.Combine(destination, CondaPrefixBuilder.ExampleConf)), StringComparison.Ordinal);
+        Assert.Contains(destination + "/share/greeter", ProcessRunner.RunChecked(Path.Combine(destination, env.Built.Greeter!.ExecutableRelativePath), []).StdOut, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Dir_format_and_arcroot_deploy_like_any_archive()
+    {
+        var directoryArchive = env.Work.Combine("as-dir");
+        CliRunner.RunOk("pack", "-p", env.Prefix, "-o", directoryArchive, "--format", "dir", "-q");
+        Assert.True(File.Exists(Path.Combine(directoryArchive, ".envship/manifest.json")));
+        CliRunner.RunOk("deploy", directoryArchive, "--prefix", env.Work.Combine("from-dir", "env"), "-q");
+        Assert.Equal(0, CliRunner.Run("verify", env.Work.Combine("from-dir", "env")).ExitCode);
+
+        var rooted = env.Pack("rooted.tar.zst", "--arcroot", "small-env-1.0");
+        var members = ProcessRunner.RunChecked("tar", ["--zstd", "-tf", rooted]).StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.All(members, m => Assert.StartsWith("small-env-1.0/", m, StringComparison.Ordinal));
+        CliRunner.RunOk("deploy", rooted, "--prefix", env.Work.Combine("from-arcroot", "env"), "-q");
+        Assert.True(File.Exists(env.Work.Combine("from-arcroot", "env", CondaPrefixBuilder.ExampleConf)));
+    }
+
+    [Fact]
+    public void Inspect_summarizes_and_json_prints_the_whole_manifest()
+    {
+        var archive = env.Pack("inspect.tar.zst");
+        var text = CliRunner.RunOk("inspect", archive).StdOut;
+        Assert.Contains($"source prefix: {env.Prefix}", text, StringComparison.Ordinal);
+        Assert.Contains("conda packages", text, StringComparison.Ordinal);
+        Assert.Contains("relocations:", text, StringComparison.Ordinal);
+
+        using var json = System.Text.Json.JsonDocument.Parse(CliRunner.RunOk("inspect", archive, "--json").StdOut);
+        Assert.Equal(env.Prefix, json.RootElement.GetProperty("source_prefix").GetString());
+        Assert.True(json.RootElement.GetProperty("entries").GetArrayLength() > 10);
+    }
+
+    [Fact]
+    public void Archives_made_for_another_platform_are_refused_before_writing()
+    {
+        var directoryArchive = env.Work.Combine("foreign");
+        CliRunner.RunOk("pack", "-p", env.Prefix, "-o", directoryArchive, "--format", "dir", "-q");
+        var manifestPath = Path.Combine(directoryArchive, ".envship/manifest.json");
+        File.WriteAllText(manifestPath, File.ReadAllText(manifestPath).Replace("\"arch\": \"x86_64\"", "\"arch\": \"aarch64\"", StringComparison.Ordinal).Replace("\"subdir\": \"linux-64\"", "\"subdir\": \"linux-aarch64\"", StringComparison.Ordinal));
+        var destination = env.Work.Combine("foreign-target", "env");
+
+        var result = CliRunner.Run("deploy", directoryArchive, "--prefix", destination);
+
+        Assert.Equal((int)ExitCode.PlatformMismatch, result.ExitCode);
+        Assert.Contains("linux-aarch64", result.StdErr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(destination));
+    }
+}

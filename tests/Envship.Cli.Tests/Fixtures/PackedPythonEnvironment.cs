@@ -1,0 +1,55 @@
+using System.Diagnostics;
+using Envship.Testing;
+
+namespace Envship.Cli.Tests.Fixtures;
+
+/// <summary>
+/// A realistic environment (a copied real Python, a conda-built ELF program, real conda packages),
+/// packed as tar.zst twice and as tar.gz once, then moved away so nothing can load from its path.
+/// </summary>
+public sealed class PackedPythonEnvironment : IDisposable
+{
+    public PackedPythonEnvironment()
+    {
+        Work = new TempDirectory("envship-e2e-");
+        SourcePrefix = Work.Combine("source", "conda-env-with-python");
+        Built = CondaPrefixBuilder.Build(SourcePrefix, new CondaPrefixOptions
+        {
+            WithPython = true,
+            WithElf = true,
+            WithRealPackages = true,
+            PkgsCacheDirectory = Work.Combine("pkgs"),
+        });
+        SourceBytes = Directory.EnumerateFiles(SourcePrefix, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint }).Sum(f => new FileInfo(f).Length);
+        SourceFiles = Directory.EnumerateFiles(SourcePrefix, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }).Count();
+
+        Archive = Work.Combine("env.tar.zst");
+        var clock = Stopwatch.StartNew();
+        CliRunner.RunOk("pack", "-p", SourcePrefix, "-o", Archive, "-q");
+        PackTime = clock.Elapsed;
+        ArchiveAgain = Work.Combine("env-again.tar.zst");
+        CliRunner.RunOk("pack", "-p", SourcePrefix, "-o", ArchiveAgain, "-q");
+        GzipArchive = Work.Combine("env.tar.gz");
+        CliRunner.RunOk("pack", "-p", SourcePrefix, "-o", GzipArchive, "--format", "tar.gz", "-q");
+
+        MovedSource = SourcePrefix + ".moved-away";
+        Directory.Move(SourcePrefix, MovedSource);
+    }
+
+    public TempDirectory Work { get; }
+
+    /// <summary>The path the environment was packed from; free after construction.</summary>
+    public string SourcePrefix { get; }
+    public string MovedSource { get; }
+    public BuiltPrefix Built { get; }
+    public string Archive { get; }
+    public string ArchiveAgain { get; }
+    public string GzipArchive { get; }
+    public TimeSpan PackTime { get; }
+    public long SourceBytes { get; }
+    public int SourceFiles { get; }
+
+    public string Python => Built.Python!.ExecutableRelativePath;
+
+    public void Dispose() => Work.Dispose();
+}

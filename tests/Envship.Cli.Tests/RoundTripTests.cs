@@ -1,0 +1,136 @@
+using System.Text;
+using Envship.Cli.Tests.Fixtures;
+using Envship.Testing;
+using Xunit.Abstractions;
+
+namespace Envship.Cli.Tests;
+
+/// <summary>Acceptance 1, 2, 5 and 9: deploy to shorter, longer, deep and original paths with the source gone.</summary>
+public sealed class RoundTripTests(PackedPythonEnvironment env, ITestOutputHelper log) : IClassFixture<PackedPythonEnvironment>
+{
+    [Fact]
+    public void Deploys_to_a_shorter_path_and_everything_runs_from_there()
+    {
+        var destination = Path.Combine(Directory.CreateTempSubdirectory("es").FullName, "e");
+        try
+        {
+            Assert.True(destination.Length < env.SourcePrefix.Length);
+            AssertWorksFrom(destination);
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(destination)!, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Deploys_to_a_longer_path_and_everything_runs_from_there()
+    {
+        var destination = env.Work.Combine("a-longer-destination-path", "for-the-relocated", "env");
+        Assert.True(destination.Length > env.SourcePrefix.Length);
+        Assert.True(2 + destination.Length + "/bin/python3.XX".Length <= 127, "this case must keep an absolute shebang");
+        AssertWorksFrom(destination);
+
+        var shebang = File.ReadLines(Path.Combine(destination, "bin/hello-env")).First();
+        Assert.Equal($"#!{destination}/{env.Python}", shebang);
+    }
+
+    [Fact]
+    public void A_shebang_longer_than_127_bytes_still_runs_the_environments_python()
+    {
+        var destination = env.Work.Combine("deep dir with spaces", new string('d', 100), "env");
+        CliRunner.RunOk("deploy", env.Archive, "--prefix", destination, "-q");
+
+        var script = Path.Combine(destination, "bin/hello-env");
+        Assert.Equal("#!/bin/sh", File.ReadLines(script).First());
+        var run = ProcessRunner.RunChecked(script, [], environment: PythonInstaller.CleanEnvironment());
+        Assert.Contains($"executable={destination}/{env.Python}", run.StdOut, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Deploying_to_the_original_path_relocates_nothing_and_is_byte_identical()
+    {
+        try
+        {
+            var result = CliRunner.RunOk("deploy", env.Archive, "--prefix", env.SourcePrefix, "--json");
+            Assert.Contains("\"files_relocated\": 0", result.StdOut, StringComparison.Ordinal);
+
+            var original = TreeSnapshot.Take(env.MovedSource);
+            var deployed = TreeSnapshot.Take(env.SourcePrefix, p => p.StartsWith(".envship", StringComparison.Ordinal) || p is "bin/activate" or "bin/deactivate");
+            Assert.Equal(original.Keys.Order(StringComparer.Ordinal), deployed.Keys.Order(StringComparer.Ordinal));
+            foreach (var (path, entry) in original)
+            {
+                var copy = deployed[path];
+                Assert.True(entry.Sha256 == copy.Sha256, $"{path} differs");
+                Assert.True(entry.Kind == copy.Kind && entry.LinkTarget == copy.LinkTarget, $"{path}: kind or link target differs");
+            }
+        }
+        finally
+        {
+            Directory.Delete(env.SourcePrefix, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Modes_mtimes_symlinks_and_hard_links_survive_a_relocating_round_trip()
+    {
+        var destination = env.Work.Combine("metadata-check", "env");
+        CliRunner.RunOk("deploy", env.Archive, "--prefix", destination, "-q");
+
+        var original = TreeSnapshot.Take(env.MovedSource);
+        var deployed = TreeSnapshot.Take(destination, p => p.StartsWith(".envship", StringComparison.Ordinal) || p is "bin/activate" or "bin/deactivate");
+        Assert.Equal(original.Count, deployed.Count);
+        foreach (var (path, entry) in original)
+        {
+            var copy = deployed[path];
+            Assert.True(entry.Mode == copy.Mode, $"{path}: mode {Convert.ToString(entry.Mode, 8)} became {Convert.ToString(copy.Mode, 8)}");
+            Assert.True(entry.MtimeNs == copy.MtimeNs, $"{path}: mtime {entry.MtimeNs} became {copy.MtimeNs}");
+            Assert.Equal(entry.Kind, copy.Kind);
+        }
+
+        Assert.Equal(deployed[CondaPrefixBuilder.HardLinkA].Inode, deployed[CondaPrefixBuilder.HardLinkB].Inode);
+        Assert.Equal(original[CondaPrefixBuilder.RelativeLink].LinkTarget, deployed[CondaPrefixBuilder.RelativeLink].LinkTarget);
+        Assert.Equal("/usr/lib", deployed[CondaPrefixBuilder.OutsideLink].LinkTarget);
+        var absoluteLink = deployed[env.Built.AbsoluteLinkRelativePath].LinkTarget!;
+        Assert.False(Path.IsPathRooted(absoluteLink), "an absolute symlink into the prefix must become relative");
+        Assert.True(File.Exists(Path.Combine(destination, env.Built.AbsoluteLinkRelativePath)), "the relative symlink must resolve inside the destination");
+        Assert.Equal(CondaPrefixBuilder.OldFileTime, File.GetLastWriteTimeUtc(Path.Combine(destination, CondaPrefixBuilder.OldFile)));
+    }
+
+    private void AssertWorksFrom(string destination)
+    {
+        var deploy = CliRunner.RunOk("deploy", env.Archive, "--prefix", destination);
+        log.WriteLine(deploy.All);
+        Assert.Contains($". '{destination}/bin/activate'", deploy.StdOut, StringComparison.Ordinal);
+        var clean = PythonInstaller.CleanEnvironment();
+
+        var python = ProcessRunner.RunChecked(
+            Path.Combine(destination, env.Python),
+            ["-c", "import sys, os, json, decimal, hashlib; print(sys.prefix); print(os.__file__)"],
+            environment: clean);
+        var lines = python.StdOut.Split('\n');
+        Assert.Equal(destination, lines[0]);
+        Assert.StartsWith(destination + "/lib/", lines[1], StringComparison.Ordinal);
+
+        var runpath = ElfTools.ReadDynamic(Path.Combine(destination, env.Python));
+        Assert.DoesNotContain(env.SourcePrefix, (runpath.RunPath ?? "") + (runpath.RPath ?? ""), StringComparison.Ordinal);
+
+        var script = ProcessRunner.RunChecked(Path.Combine(destination, "bin/hello-env"), [], environment: clean);
+        Assert.Contains($"prefix={destination}", script.StdOut, StringComparison.Ordinal);
+
+        var greeter = Path.Combine(destination, env.Built.Greeter!.ExecutableRelativePath);
+        var ldd = ProcessRunner.RunChecked("ldd", [greeter]);
+        Assert.Contains($"=> {destination}/{env.Built.Greeter.LibraryRelativePath}", ldd.StdOut, StringComparison.Ordinal);
+        var greeting = ProcessRunner.RunChecked(greeter, []);
+        Assert.Contains(ElfProgramBuilder.GreetMessage, greeting.StdOut, StringComparison.Ordinal);
+        Assert.Contains(destination + "/share/greeter", greeting.StdOut, StringComparison.Ordinal);
+
+        Assert.Contains(destination, File.ReadAllText(Path.Combine(destination, CondaPrefixBuilder.ExampleConf)), StringComparison.Ordinal);
+        Assert.Contains(
+            Directory.EnumerateFiles(Path.Combine(destination, "conda-meta")),
+            f => File.ReadAllText(f, Encoding.UTF8).Contains(destination, StringComparison.Ordinal));
+
+        Assert.Empty(TreeSnapshot.FilesContaining(destination, env.SourcePrefix));
+        Assert.Equal(0, CliRunner.Run("verify", destination).ExitCode);
+    }
+}
