@@ -169,7 +169,9 @@ public sealed class ArchiveReader : IDisposable
             cause);
     }
 
-    public static bool IsDamage(Exception ex) => ex is InvalidDataException or EndOfStreamException or FormatException or ZstdException or ArgumentException or OverflowException;
+    public static bool IsDamage(Exception ex) =>
+        ex is InvalidDataException or EndOfStreamException or FormatException or ZstdException or ArgumentException
+            or OverflowException or InvalidOperationException or NotSupportedException or IndexOutOfRangeException;
 
     public void Dispose()
     {
