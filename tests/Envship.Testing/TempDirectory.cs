@@ -1,28 +1,30 @@
 namespace Envship.Testing;
 
-/// <summary>A uniquely named scratch directory that is deleted on dispose.</summary>
+/// <summary>A fresh directory under <see cref="Path.GetTempPath"/>, deleted on dispose.</summary>
 public sealed class TempDirectory : IDisposable
 {
-    public TempDirectory()
+    public TempDirectory(string namePrefix = "envship-test-")
     {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "envship-test-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(Path);
+        Path = Directory.CreateTempSubdirectory(namePrefix).FullName;
     }
 
     public string Path { get; }
 
-    /// <summary>Creates (with parents) a directory under the temp root and returns its full path.</summary>
+    /// <summary>A path inside the directory (not created).</summary>
+    public string Combine(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);
+
+    /// <summary>Creates (with parents) a directory inside and returns its full path.</summary>
     public string CreateDirectory(string relativePath)
     {
-        var full = System.IO.Path.Combine(Path, relativePath);
+        var full = Combine(relativePath);
         Directory.CreateDirectory(full);
         return full;
     }
 
-    /// <summary>Writes a UTF-8 file under the temp root (creating parents) and returns its full path.</summary>
+    /// <summary>Writes a UTF-8 file inside (creating parents) and returns its full path.</summary>
     public string WriteFile(string relativePath, string content)
     {
-        var full = System.IO.Path.Combine(Path, relativePath);
+        var full = Combine(relativePath);
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
         File.WriteAllText(full, content);
         return full;
@@ -34,12 +36,9 @@ public sealed class TempDirectory : IDisposable
         {
             Directory.Delete(Path, recursive: true);
         }
-        catch (IOException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             // Best effort: a leftover temp directory must not fail the test that owned it.
-        }
-        catch (UnauthorizedAccessException)
-        {
         }
     }
 }
