@@ -13,6 +13,7 @@ public sealed class TarArchiveWriter : IArchiveWriter
     private readonly ReproduciblePaxStream _pax;
     private readonly TarWriter _tar;
     private readonly string _memberPrefix;
+    private readonly bool _ownsCompressor;
 
     public TarArchiveWriter(Stream output, ArchiveFormat format, int level, int jobs, string archiveRoot)
     {
@@ -21,9 +22,10 @@ public sealed class TarArchiveWriter : IArchiveWriter
         {
             ArchiveFormat.TarZst => CreateZstd(output, level, jobs),
             ArchiveFormat.TarGz => new GZipStream(output, new ZLibCompressionOptions { CompressionLevel = level }, leaveOpen: true),
-            ArchiveFormat.Tar => new BufferedStream(output, 1 << 16),
+            ArchiveFormat.Tar => output,
             _ => throw new ArgumentOutOfRangeException(nameof(format), format, "Not a tar format."),
         };
+        _ownsCompressor = format != ArchiveFormat.Tar;
         _pax = new ReproduciblePaxStream(_compressor);
         _tar = new TarWriter(_pax, TarEntryFormat.Pax, leaveOpen: true);
         _memberPrefix = archiveRoot.Length == 0 ? "" : archiveRoot.TrimEnd('/') + "/";
@@ -73,7 +75,10 @@ public sealed class TarArchiveWriter : IArchiveWriter
     {
         _tar.Dispose();
         _pax.Flush();
-        _compressor.Dispose();
+        if (_ownsCompressor)
+        {
+            _compressor.Dispose();
+        }
     }
 
     internal static Stream OpenContent(InventoryItem item)

@@ -20,8 +20,6 @@ public sealed class PackedPythonEnvironment : IDisposable
             WithRealPackages = true,
             PkgsCacheDirectory = Work.Combine("pkgs"),
         });
-        SourceBytes = Directory.EnumerateFiles(SourcePrefix, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint }).Sum(f => new FileInfo(f).Length);
-        SourceFiles = Directory.EnumerateFiles(SourcePrefix, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }).Count();
 
         Archive = Work.Combine("env.tar.zst");
         var clock = Stopwatch.StartNew();
@@ -46,8 +44,6 @@ public sealed class PackedPythonEnvironment : IDisposable
     public string ArchiveAgain { get; }
     public string GzipArchive { get; }
     public TimeSpan PackTime { get; }
-    public long SourceBytes { get; }
-    public int SourceFiles { get; }
 
     public string Python => Built.Python!.ExecutableRelativePath;
 
