@@ -120,4 +120,74 @@ public sealed class CliBehaviourTests(SmallEnvironment env) : IClassFixture<Smal
         Assert.Contains("linux-aarch64", result.StdErr, StringComparison.Ordinal);
         Assert.False(Directory.Exists(destination));
     }
+
+    [Fact]
+    public void Added_activate_and_deactivate_scripts_work_in_plain_sh()
+    {
+        var archive = env.Pack("activate.tar.zst");
+        var destination = env.Work.Combine("activate-target", "my env");
+        CliRunner.RunOk("deploy", archive, "--prefix", destination, "-q");
+
+        var script = $$"""
+            PATH=/usr/bin:/bin
+            . '{{destination}}/bin/activate'
+            echo "prefix=$CONDA_PREFIX"
+            echo "test=$TEST"
+            echo "path=$PATH"
+            . "$CONDA_PREFIX/bin/deactivate"
+            echo "after=${CONDA_PREFIX:-unset} $PATH"
+            """;
+        var output = ProcessRunner.RunChecked("sh", ["-c", script]).StdOut;
+
+        Assert.Contains($"prefix={destination}\n", output, StringComparison.Ordinal);
+        Assert.Contains("test=teststringfromactivate", output, StringComparison.Ordinal);
+        Assert.Contains($"{destination}/bin:/usr/bin:/bin", output, StringComparison.Ordinal);
+        Assert.Contains("after=unset /usr/bin:/bin", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Deploy_tells_the_format_by_magic_bytes_not_by_name()
+    {
+        var archive = env.Pack("really-gzip.tar.gz", "--format", "tar.gz");
+        var misnamed = env.Work.Combine("misnamed.tar.zst");
+        File.Copy(archive, misnamed);
+
+        CliRunner.RunOk("deploy", misnamed, "--prefix", env.Work.Combine("magic", "env"), "-q");
+
+        var notAnArchive = env.Work.WriteFile("notes.tar.zst", "just some text, not an archive");
+        var refused = CliRunner.Run("deploy", notAnArchive, "--prefix", env.Work.Combine("magic2", "env"));
+        Assert.Equal((int)ExitCode.DamagedArchive, refused.ExitCode);
+        Assert.Contains("not a tar, tar.zst or tar.gz archive", refused.StdErr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_interrupted_pack_leaves_nothing_behind()
+    {
+        var output = env.Work.CreateDirectory("interrupted");
+        var archive = Path.Combine(output, "big.tar.zst");
+        var big = env.Work.Combine("big-env");
+        env.Build(big);
+        var blob = new byte[64 << 20];
+        new Random(1).NextBytes(blob);
+        for (var i = 0; i < 8; i++)
+        {
+            File.WriteAllBytes(Path.Combine(big, "share", $"blob-{i}.bin"), blob);
+        }
+
+        var assembly = Path.Combine(AppContext.BaseDirectory, "envship.dll");
+        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("dotnet", [assembly, "pack", "-p", big, "-o", archive, "--compress-level", "19", "-j", "1"]) { RedirectStandardError = true })!;
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!Directory.EnumerateFiles(output, "*.envship-tmp-*").Any() && !process.HasExited && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(20);
+        }
+
+        Assert.False(process.HasExited, "the pack finished before it could be interrupted");
+        ProcessRunner.RunChecked("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        Assert.True(process.WaitForExit(60_000));
+
+        Assert.Equal(130, process.ExitCode);
+        Assert.Contains("interrupted", process.StandardError.ReadToEnd(), StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(output));
+    }
 }
