@@ -122,10 +122,10 @@ public sealed class CliBehaviourTests(SmallEnvironment env) : IClassFixture<Smal
     }
 
     [Fact]
-    public void Added_activate_and_deactivate_scripts_work_in_plain_sh()
+    public void Added_activate_and_deactivate_scripts_work_in_plain_sh_after_deploying_into_an_empty_directory()
     {
         var archive = env.Pack("activate.tar.zst");
-        var destination = env.Work.Combine("activate-target", "my env");
+        var destination = env.Work.CreateDirectory(Path.Combine("activate-target", "my env"));
         CliRunner.RunOk("deploy", archive, "--prefix", destination, "-q");
 
         var script = $$"""

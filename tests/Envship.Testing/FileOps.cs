@@ -1,10 +1,9 @@
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 
 namespace Envship.Testing;
 
 /// <summary>File-system primitives the builders share: metadata-preserving copies, links and digests.</summary>
-internal static partial class FileOps
+internal static class FileOps
 {
     public static void CopyFile(string source, string destination)
     {
@@ -31,11 +30,7 @@ internal static partial class FileOps
     {
         EnsureParent(newPath);
         DeleteIfPresent(newPath);
-        if (Link(existing, newPath) != 0)
-        {
-            throw new IOException(
-                $"link('{existing}', '{newPath}') failed: {Marshal.GetLastPInvokeErrorMessage()}");
-        }
+        Envship.Core.Platform.UnixFileSystem.HardLink(existing, newPath);
     }
 
     /// <summary>The symlink's target text, or null if <paramref name="path"/> is not a symlink (dangling ones included).</summary>
@@ -113,7 +108,4 @@ internal static partial class FileOps
 
         return groups;
     }
-
-    [LibraryImport("libc", EntryPoint = "link", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Link(string oldPath, string newPath);
 }

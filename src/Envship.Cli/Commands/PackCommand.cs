@@ -18,7 +18,7 @@ internal static class PackCommand
         format.AcceptOnlyFromAmong("tar.zst", "tar.gz", "tar", "dir");
         var level = new Option<int?>("--compress-level") { Description = "Compression level (zstd 1-19, default 3; gzip 1-9, default 6)." };
         var jobs = new Option<int>("--n-threads", "-j") { Description = "Threads for hashing, scanning and compression (default: all cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var exclude = new Option<string[]>("--exclude") { Description = "Leave out files matching this fnmatch pattern (repeatable).", AllowMultipleArgumentsPerToken = false };
+        var exclude = new Option<string[]>("--exclude") { Description = "Leave out files matching this fnmatch pattern (repeatable)." };
         var include = new Option<string[]>("--include") { Description = "Put back excluded files matching this pattern (repeatable)." };
         var keepPkgs = new Option<bool>("--keep-pkgs") { Description = "Also pack the package cache pkgs/ of a whole installation." };
         var arcroot = new Option<string>("--arcroot") { Description = "Directory inside the archive that holds everything.", DefaultValueFactory = _ => "" };

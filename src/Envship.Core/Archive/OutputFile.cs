@@ -35,8 +35,9 @@ internal static class OutputFile
         var pattern = Path.GetFileName(output) + TemporaryMarker + "*";
         foreach (var candidate in Directory.EnumerateFileSystemEntries(directory, pattern))
         {
-            var pidText = candidate[(candidate.LastIndexOf(TemporaryMarker, StringComparison.Ordinal) + TemporaryMarker.Length)..];
-            if (!int.TryParse(pidText, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || Directory.Exists($"/proc/{pid}"))
+            var suffix = candidate[(candidate.LastIndexOf(TemporaryMarker, StringComparison.Ordinal) + TemporaryMarker.Length)..];
+            var digits = suffix.Length - suffix.TrimStart("0123456789".ToCharArray()).Length;
+            if (!int.TryParse(suffix[..digits], NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || Directory.Exists($"/proc/{pid}"))
             {
                 continue;
             }
@@ -58,7 +59,7 @@ internal sealed class SpoolDirectory(string output) : IDisposable
 {
     private string? _path;
 
-    public string Path => _path ??= Directory.CreateDirectory($"{output}.envship-spool-{Environment.ProcessId}").FullName;
+    public string Path => _path ??= Directory.CreateDirectory(OutputFile.TemporaryPath(output) + "-spool").FullName;
 
     public void Dispose()
     {
