@@ -30,6 +30,7 @@ public static class EnvironmentPacker
         OutputFile.ClaimOrThrow(output, options.Force);
         var pkgs = Path.Combine(prefix, layout.PackageCacheRelativePath);
         var keep = (string path) => PrefixInventory.IsInside(prefix, path) && (options.KeepPackageCache || !PrefixInventory.IsInside(pkgs, path));
+        var placeholders = EnvironmentSurvey.Placeholders(environments);
         var metaDirectories = environments.Select(e => EnvironmentSurvey.Join(e.RelativePath, CondaMeta.DirectoryName) + "/").ToList();
         var inventory = PrefixInventory.Scan(
             new ScanOptions
@@ -37,7 +38,7 @@ public static class EnvironmentPacker
                 Prefix = prefix,
                 Filter = new PathFilter(options.Excludes, options.Includes),
                 ExcludedDirectories = layout.IsWholeInstallation && !options.KeepPackageCache ? [layout.PackageCacheRelativePath] : [],
-                Placeholders = EnvironmentSurvey.Placeholders(environments),
+                Placeholders = placeholders,
                 IsRewriteCandidate = relative => relative.EndsWith(".json", StringComparison.Ordinal)
                     && metaDirectories.Any(m => relative.StartsWith(m, StringComparison.Ordinal) && relative.IndexOf('/', m.Length) < 0),
                 Rewrite = (_, bytes) => CondaRecordSanitizer.BlankCachePaths(bytes, keep),
@@ -53,7 +54,7 @@ public static class EnvironmentPacker
         if (options.DestinationPrefix is { } requested && Deployer.NormalizePrefix(requested) != prefix)
         {
             sourcePrefix = Deployer.NormalizePrefix(requested);
-            items = PackTimeRelocation.Apply(items, prefix, sourcePrefix, EnvironmentSurvey.Placeholders(environments), spool.Path, warnings);
+            items = PackTimeRelocation.Apply(items, prefix, sourcePrefix, placeholders, spool.Path, warnings);
         }
 
         var manifest = ManifestBuilder.Build(options, prefix, sourcePrefix, layout, environments, inventory.Root, items, warnings);
