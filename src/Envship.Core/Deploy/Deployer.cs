@@ -83,7 +83,7 @@ public static class Deployer
         catch (IOException ex) when (ex is not EndOfStreamException)
         {
             StagingDirectory.Remove(staging);
-            throw SharedInstall.WriteFailure(destination, ex);
+            throw WriteFailure.For(destination, ex);
         }
         catch
         {

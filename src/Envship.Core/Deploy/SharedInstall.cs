@@ -6,8 +6,6 @@ namespace Envship.Core.Deploy;
 /// <summary>Applies a <see cref="PermissionPolicy"/> to paths as they are created, and resolves <c>--group</c>.</summary>
 public static class SharedInstall
 {
-    private const int NoSpaceErrno = 28;
-
     /// <summary>Builds the policy for the deploy options, refusing an unknown group before anything is written.</summary>
     public static PermissionPolicy PolicyFor(string? group, bool shared, bool preserveSpecialBits)
     {
@@ -46,16 +44,5 @@ public static class SharedInstall
             var entry = new ManifestEntry { Path = relative, Type = type, Mode = status.Mode, MtimeNs = status.ModifiedNanoseconds };
             File.SetUnixFileMode(path, (UnixFileMode)policy.Decide(entry).Mode);
         }
-    }
-
-    /// <summary>The error for a failed write; a full disk says so plainly, whatever .NET's wording.</summary>
-    public static EnvshipException WriteFailure(string destination, IOException ex)
-    {
-        ArgumentNullException.ThrowIfNull(ex);
-        var diskFull = ex.HResult == NoSpaceErrno || ex.Message.Contains("disk was full", StringComparison.OrdinalIgnoreCase)
-            || ex.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase);
-        return diskFull
-            ? new EnvshipException(ExitCode.IoFailure, $"{destination}: No space left on device while writing the environment ({ex.Message}); nothing was left behind. Free space on that filesystem, or deploy elsewhere.", ex)
-            : new EnvshipException(ExitCode.IoFailure, $"{destination}: cannot write the environment ({ex.Message}). Free space or fix permissions and deploy again; nothing was left behind.", ex);
     }
 }
