@@ -27,8 +27,29 @@ public sealed record DeploySummary(
     string Activate,
     double ElapsedSeconds);
 
+public sealed record DryRunSummary(
+    bool DryRun,
+    string Destination,
+    string ArchiveSha256,
+    int MembersChecked,
+    string? GlibcFloor,
+    string? HostGlibc,
+    DiskNeed Disk,
+    ManifestSummary Summary,
+    IReadOnlyList<RelocationWarning> RelocationWarnings,
+    IReadOnlyList<string> Warnings)
+{
+    public static DryRunSummary From(DryRunResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var plan = result.Plan;
+        return new DryRunSummary(true, plan.Destination, result.ArchiveSha256, result.MembersChecked, plan.Manifest.GlibcFloor, plan.HostGlibc, plan.Disk, plan.Manifest.Summary, plan.Warnings, [.. plan.Notes, .. plan.Manifest.Warnings]);
+    }
+}
+
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true, UseStringEnumConverter = true)]
 [JsonSerializable(typeof(PackSummary))]
 [JsonSerializable(typeof(DeploySummary))]
+[JsonSerializable(typeof(DryRunSummary))]
 [JsonSerializable(typeof(DriftReport))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

@@ -28,6 +28,9 @@ public enum ExitCode
     /// <summary><c>--strict</c>: a binary string cannot hold the destination path.</summary>
     RelocationImpossible = 8,
 
+    /// <summary>A check before writing failed: the host's glibc is older than the environment needs, or the destination's filesystem lacks space.</summary>
+    PreflightFailed = 9,
+
     /// <summary>Reading or writing failed (disk full, permission denied).</summary>
     IoFailure = 10,
 }

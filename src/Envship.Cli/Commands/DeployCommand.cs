@@ -12,9 +12,13 @@ internal static class DeployCommand
         var archive = new Argument<string>("ARCHIVE") { Description = "An archive made by 'envship pack' (tar.zst, tar.gz, tar, or a dir)." };
         var prefix = new Option<string>("--prefix", "-p") { Description = "Where the environment goes; must be new or empty.", Required = true };
         var strict = new Option<bool>("--strict") { Description = "Fail before writing when a binary string cannot hold the destination path." };
+        var group = new Option<string?>("--group") { Description = "Give every entry this group (a name or a numeric id), as it is created." };
+        var shared = new Option<bool>("--shared") { Description = "Group-readable everywhere; envs/ and pkgs/ group-writable with setgid, for a shared install." };
+        var preserveSpecial = new Option<bool>("--preserve-special-bits") { Description = "Keep setuid and setgid bits from the archive (dropped by default)." };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Run every check and verify every member, print the plan, write nothing." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress; print only the activation line." };
         var json = new Option<bool>("--json") { Description = "Print a machine-readable result." };
-        var command = new Command("deploy", "Extract, verify and relocate an archive at any path.") { archive, prefix, strict, quiet, json };
+        var command = new Command("deploy", "Extract, verify and relocate an archive at any path.") { archive, prefix, strict, group, shared, preserveSpecial, dryRun, quiet, json };
         command.Aliases.Add("unpack");
         command.SetAction(parse =>
         {
@@ -22,15 +26,34 @@ internal static class DeployCommand
             {
                 var clock = Stopwatch.StartNew();
                 var silent = parse.GetValue(quiet) || parse.GetValue(json);
-                var result = ProgressDisplay.Run(console, silent, progress => Deployer.Deploy(
-                    new DeployOptions
+                DeployOptions Options(IProgress<ProgressTick>? progress, string stage) => new()
+                {
+                    ArchivePath = parse.GetValue(archive)!,
+                    Destination = parse.GetValue(prefix)!,
+                    Strict = parse.GetValue(strict),
+                    Group = parse.GetValue(group),
+                    Shared = parse.GetValue(shared),
+                    PreserveSpecialBits = parse.GetValue(preserveSpecial),
+                    Progress = progress is null ? null : new Relay<DeployProgress>(p => progress.Report(new ProgressTick(stage, p.EntriesDone, p.EntriesTotal, p.BytesDone, p.BytesTotal))),
+                };
+                if (parse.GetValue(dryRun))
+                {
+                    var plan = ProgressDisplay.Run(console, silent, progress => DryRun.Check(Options(progress, "verifying"), cancellationToken));
+                    if (parse.GetValue(json))
                     {
-                        ArchivePath = parse.GetValue(archive)!,
-                        Destination = parse.GetValue(prefix)!,
-                        Strict = parse.GetValue(strict),
-                        Progress = progress is null ? null : new Relay<DeployProgress>(p => progress.Report(new ProgressTick("deploying", p.EntriesDone, p.EntriesTotal, p.BytesDone, p.BytesTotal))),
-                    },
-                    cancellationToken));
+                        console.Json(DryRunSummary.From(plan), CliJsonContext.Default.DryRunSummary);
+                        return 0;
+                    }
+
+                    foreach (var line in PlanRenderer.Render(plan))
+                    {
+                        console.Line(line);
+                    }
+
+                    return 0;
+                }
+
+                var result = ProgressDisplay.Run(console, silent, progress => Deployer.Deploy(Options(progress, "deploying"), cancellationToken));
                 if (parse.GetValue(json))
                 {
                     console.Json(

@@ -28,6 +28,12 @@ public sealed record Manifest
     public required IReadOnlyList<ManifestEnvironment> Environments { get; init; }
     public required ManifestSummary Summary { get; init; }
     public IReadOnlyList<string> Warnings { get; init; } = [];
+
+    /// <summary>The highest <c>GLIBC_x.y</c> symbol version any ELF file needs ("2.34"); null when none does.</summary>
+    public string? GlibcFloor { get; init; }
+
+    /// <summary>A file that needs <see cref="GlibcFloor"/>, named when a host's glibc is too old.</summary>
+    public string? GlibcFloorFile { get; init; }
     public required IReadOnlyList<ManifestEntry> Entries { get; init; }
 }
 

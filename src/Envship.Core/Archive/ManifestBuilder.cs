@@ -1,6 +1,7 @@
 using Envship.Core.Conda;
 using Envship.Core.Deploy;
 using Envship.Core.Platform;
+using Envship.Core.Relocation;
 using Envship.Core.Scanning;
 
 namespace Envship.Core.Archive;
@@ -19,6 +20,7 @@ internal static class ManifestBuilder
     {
         var entries = items.Select(i => i.Entry).ToList();
         var host = HostPlatform.Current;
+        var glibc = GlibcFloor(items);
         return new Manifest
         {
             EnvshipVersion = Deployer.EnvshipVersion,
@@ -32,8 +34,25 @@ internal static class ManifestBuilder
             Environments = [.. environments.Select(EnvironmentSurvey.ToManifest)],
             Summary = Summarize(entries),
             Warnings = warnings,
+            GlibcFloor = glibc?.GlibcFloor,
+            GlibcFloorFile = glibc?.Entry.Path,
             Entries = entries,
         };
+    }
+
+    // Items are in path order, so the first file with the highest version names the floor reproducibly.
+    private static InventoryItem? GlibcFloor(IReadOnlyList<InventoryItem> items)
+    {
+        InventoryItem? highest = null;
+        foreach (var item in items.Where(i => i.GlibcFloor is not null))
+        {
+            if (highest is null || GlibcVersions.Compare(item.GlibcFloor!, highest.GlibcFloor!) > 0)
+            {
+                highest = item;
+            }
+        }
+
+        return highest;
     }
 
     private static DateTimeOffset NewestMtime(ManifestRoot root, List<ManifestEntry> entries)

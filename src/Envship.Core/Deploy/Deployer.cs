@@ -11,6 +11,15 @@ public sealed record DeployOptions
 
     /// <summary>Fail before writing when any binary string cannot hold the destination.</summary>
     public bool Strict { get; init; }
+
+    /// <summary>The group every entry gets (a name or a numeric id); null keeps the deploying user's.</summary>
+    public string? Group { get; init; }
+
+    /// <summary>Group-readable everywhere, group-writable setgid <c>envs/</c> and <c>pkgs/</c>.</summary>
+    public bool Shared { get; init; }
+
+    /// <summary>Keep setuid and setgid bits from the archive, which are dropped by default.</summary>
+    public bool PreserveSpecialBits { get; init; }
     public IProgress<DeployProgress>? Progress { get; init; }
 }
 
@@ -36,24 +45,14 @@ public static class Deployer
         using var reader = ArchiveReader.Open(options.ArchivePath);
         var manifest = reader.Manifest;
         ManifestValidator.Validate(manifest, options.ArchivePath);
-        CheckPlatform(manifest, options.ArchivePath);
         CheckDestinationIsFree(destination);
-
-        var unfit = RelocationPlanner.FindUnfit(manifest, destination);
-        var warnings = RelocationPlanner.Summarize(unfit);
-        if (options.Strict && warnings.Count > 0)
-        {
-            throw new EnvshipException(
-                ExitCode.RelocationImpossible,
-                $"--strict: {warnings.Count} file(s) hold binary strings too short for '{destination}'; nothing was written:{Environment.NewLine}"
-                + string.Join(Environment.NewLine, warnings.Select(w => "  " + w.Describe(destination)))
-                + $"{Environment.NewLine}Choose a destination of at most {warnings.Min(w => w.LongestDestinationThatFits)} bytes, or drop --strict to deploy with these strings unchanged.");
-        }
+        var plan = Preflight.Run(manifest, options.ArchivePath, destination, options);
+        var warnings = plan.Warnings;
 
         var staging = StagingDirectory.Create(destination);
         try
         {
-            var extractor = new StagingExtractor(staging, reader, new RelocationTarget(manifest.SourcePrefix, destination), options.Progress);
+            var extractor = new StagingExtractor(staging, reader, new RelocationTarget(manifest.SourcePrefix, destination), options.Progress, plan.Policy);
             var hashes = extractor.ExtractAll(cancellationToken);
             var digest = reader.CompleteDigest();
             var added = manifest.WholeInstallation ? [] : ActivationScripts.AddIfMissing(staging, destination, Path.GetFileName(destination));
@@ -73,8 +72,9 @@ public static class Deployer
                 Files = hashes,
                 AddedFiles = added,
                 RelocationWarnings = warnings,
-                Manifest = manifest,
+                Manifest = plan.Policy.Apply(manifest),
             }.Save(staging);
+            SharedInstall.Adopt(staging, [.. added, ".envship", Receipt.RelativePath], plan.Policy);
             extractor.FinishDirectories();
             cancellationToken.ThrowIfCancellationRequested();
             UnixFileSystem.Rename(staging, destination);
@@ -83,7 +83,7 @@ public static class Deployer
         catch (IOException ex) when (ex is not EndOfStreamException)
         {
             StagingDirectory.Remove(staging);
-            throw new EnvshipException(ExitCode.IoFailure, $"{destination}: cannot write the environment ({ex.Message}). Free space or fix permissions and deploy again; nothing was left behind.", ex);
+            throw WriteFailure.For(destination, ex);
         }
         catch
         {
@@ -106,18 +106,7 @@ public static class Deployer
             ? $". {ActivationScripts.Quote(destination + "/etc/profile.d/conda.sh")} && conda activate"
             : $". {ActivationScripts.Quote(destination + "/bin/activate")}";
 
-    private static void CheckPlatform(Manifest manifest, string archivePath)
-    {
-        var host = HostPlatform.Current;
-        if (manifest.Platform.Os != host.Os || manifest.Platform.Arch != host.Arch)
-        {
-            throw new EnvshipException(
-                ExitCode.PlatformMismatch,
-                $"{archivePath}: built for {manifest.Platform.Subdir} ({manifest.Platform.Os}/{manifest.Platform.Arch}) but this machine is {host.CondaSubdir} ({host.Os}/{host.Arch}). Deploy it on a {manifest.Platform.Subdir} machine, or pack the environment again on {host.CondaSubdir}.");
-        }
-    }
-
-    private static void CheckDestinationIsFree(string destination)
+    internal static void CheckDestinationIsFree(string destination)
     {
         if (File.Exists(destination))
         {

@@ -11,9 +11,10 @@ public readonly record struct DeployProgress(int EntriesDone, int EntriesTotal, 
 /// Writes archive members into the staging directory, each checked against its manifest entry
 /// (type, size, SHA-256) as it streams, relocated right after it is verified, then given its mode and mtime.
 /// </summary>
-internal sealed class StagingExtractor(string staging, ArchiveReader reader, RelocationTarget target, IProgress<DeployProgress>? progress)
+internal sealed class StagingExtractor(string staging, ArchiveReader reader, RelocationTarget target, IProgress<DeployProgress>? progress, PermissionPolicy? policy = null)
 {
     private readonly Manifest _manifest = reader.Manifest;
+    private readonly PermissionPolicy _policy = policy ?? PermissionPolicy.Default;
     private readonly Dictionary<string, string> _deployedHashes = new(StringComparer.Ordinal);
 
     public int FilesRelocated { get; private set; }
@@ -63,11 +64,12 @@ internal sealed class StagingExtractor(string staging, ArchiveReader reader, Rel
         foreach (var entry in _manifest.Entries.Where(e => e.Type == EntryType.Directory).Reverse())
         {
             var path = Path.Combine(staging, entry.Path);
-            File.SetUnixFileMode(path, (UnixFileMode)(entry.Mode & 0xFFF));
+            File.SetUnixFileMode(path, (UnixFileMode)_policy.Decide(entry).Mode);
             UnixFileSystem.SetModifiedTime(path, entry.MtimeNs);
         }
 
-        File.SetUnixFileMode(staging, (UnixFileMode)(_manifest.Root.Mode & 0xFFF));
+        SharedInstall.SetGroup(staging, _policy);
+        File.SetUnixFileMode(staging, (UnixFileMode)_policy.DecideRoot(_manifest.Root.Mode).Mode);
         UnixFileSystem.SetModifiedTime(staging, _manifest.Root.MtimeNs);
     }
 
@@ -84,6 +86,7 @@ internal sealed class StagingExtractor(string staging, ArchiveReader reader, Rel
         {
             case EntryType.Directory:
                 Directory.CreateDirectory(path);
+                SharedInstall.SetGroup(path, _policy);
                 return;
             case EntryType.Symlink:
                 if (member.LinkTarget != entry.Target)
@@ -92,6 +95,7 @@ internal sealed class StagingExtractor(string staging, ArchiveReader reader, Rel
                 }
 
                 File.CreateSymbolicLink(path, entry.Target!);
+                SharedInstall.SetGroup(path, _policy);
                 UnixFileSystem.SetModifiedTime(path, entry.MtimeNs);
                 return;
             case EntryType.Hardlink:
@@ -112,7 +116,8 @@ internal sealed class StagingExtractor(string staging, ArchiveReader reader, Rel
                 }
 
                 _deployedHashes[entry.Path] = relocated ?? entry.Sha256!;
-                File.SetUnixFileMode(path, (UnixFileMode)(entry.Mode & 0xFFF));
+                SharedInstall.SetGroup(path, _policy);
+                File.SetUnixFileMode(path, (UnixFileMode)_policy.Decide(entry).Mode);
                 UnixFileSystem.SetModifiedTime(path, entry.MtimeNs);
                 return;
         }

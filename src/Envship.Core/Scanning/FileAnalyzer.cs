@@ -12,7 +12,11 @@ public sealed record PlaceholderHint(string Placeholder, string FileMode)
     public bool IsBinary => string.Equals(FileMode, "binary", StringComparison.Ordinal);
 }
 
-public sealed record FileAnalysis(string Sha256, long Size, FileRelocation? Relocation, IReadOnlyList<string> Warnings);
+public sealed record FileAnalysis(string Sha256, long Size, FileRelocation? Relocation, IReadOnlyList<string> Warnings)
+{
+    /// <summary>For ELF files: the highest <c>GLIBC_x.y</c> symbol version needed ("2.34"), if any.</summary>
+    public string? GlibcFloor { get; init; }
+}
 
 /// <summary>
 /// One streaming pass over a file: SHA-256 and every occurrence of the prefix, then a classification
@@ -83,14 +87,15 @@ public sealed class FileAnalyzer
         }
 
         var digest = Convert.ToHexStringLower(sha.GetHashAndReset());
+        var glibcFloor = ElfReader.IsElf(header.AsSpan(0, headerLength)) ? ElfVersionNeeds.TryReadGlibcFloor(content) : null;
         if (hits.Count == 0)
         {
-            return new FileAnalysis(digest, size, null, []);
+            return new FileAnalysis(digest, size, null, []) { GlibcFloor = glibcFloor };
         }
 
         var warnings = new List<string>();
         var relocation = Classify(content, relativePath, hint, header.AsSpan(0, headerLength), sawNul, hits, warnings);
-        return new FileAnalysis(digest, size, relocation, warnings);
+        return new FileAnalysis(digest, size, relocation, warnings) { GlibcFloor = glibcFloor };
     }
 
     private FileRelocation Classify(

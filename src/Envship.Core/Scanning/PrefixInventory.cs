@@ -6,7 +6,11 @@ namespace Envship.Core.Scanning;
 /// <summary>One archive member to be: its manifest entry and where its bytes come from.</summary>
 /// <param name="SourcePath">The file whose bytes are archived (the original, or a spooled rewrite).</param>
 /// <param name="Content">In-memory bytes that replace the file's, for small pack-time rewrites such as conda-meta records.</param>
-public sealed record InventoryItem(ManifestEntry Entry, string? SourcePath, byte[]? Content = null);
+public sealed record InventoryItem(ManifestEntry Entry, string? SourcePath, byte[]? Content = null)
+{
+    /// <summary>For ELF files: the highest glibc version they need, which becomes the manifest's floor.</summary>
+    public string? GlibcFloor { get; init; }
+}
 
 public sealed record Inventory(IReadOnlyList<InventoryItem> Items, ManifestRoot Root, IReadOnlyList<string> Warnings);
 
@@ -121,7 +125,7 @@ public static class PrefixInventory
                 items[index] = new InventoryItem(
                     NewEntry(relative, EntryType.File, status) with { Size = analysis.Size, Sha256 = analysis.Sha256, Relocation = analysis.Relocation },
                     absolute,
-                    rewritten);
+                    rewritten) { GlibcFloor = analysis.GlibcFloor };
                 fileWarnings[index] = [.. analysis.Warnings];
                 var done = Interlocked.Increment(ref filesDone);
                 var bytes = Interlocked.Add(ref bytesDone, status.Size);

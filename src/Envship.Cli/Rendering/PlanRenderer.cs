@@ -1,0 +1,50 @@
+using System.Globalization;
+using Envship.Core.Deploy;
+
+namespace Envship.Cli.Rendering;
+
+/// <summary>The text <c>deploy --dry-run</c> prints: what a deploy would write, where, and what it would warn about.</summary>
+internal static class PlanRenderer
+{
+    public static IEnumerable<string> Render(DryRunResult result)
+    {
+        var plan = result.Plan;
+        var manifest = plan.Manifest;
+        var summary = manifest.Summary;
+        var policy = plan.Policy;
+        yield return $"dry run: nothing was written. A deploy would succeed.";
+        yield return $"destination: {plan.Destination}";
+        yield return $"archive: sha256 {result.ArchiveSha256}, {result.MembersChecked} members read and verified against the manifest";
+        yield return $"platform: {manifest.Platform.Subdir}; glibc needed: {manifest.GlibcFloor ?? "none"}{(manifest.GlibcFloorFile is null ? "" : $" ({manifest.GlibcFloorFile})")}, host: {plan.HostGlibc ?? "not glibc"}";
+        yield return Invariant($"files: {summary.Files}, directories: {summary.Directories}, symlinks: {summary.Symlinks}, hard links: {summary.Hardlinks}, {summary.TotalBytes:N0} bytes");
+        yield return $"disk: needs {Size(plan.Disk.NeededBytes)}, {Size(plan.Disk.AvailableBytes)} free on the filesystem of {plan.Disk.FileSystemPath}";
+        yield return $"relocations: {(summary.Relocations.Count == 0 ? "none" : string.Join(", ", summary.Relocations.Select(r => $"{r.Value} {r.Key}")))} (from {manifest.SourcePrefix})";
+        yield return $"permissions: {Describe(policy)}";
+        foreach (var warning in plan.Warnings)
+        {
+            yield return $"won't fit: {warning.Describe(plan.Destination)}";
+        }
+
+        foreach (var note in plan.Notes.Concat(manifest.Warnings))
+        {
+            yield return $"warning: {note}";
+        }
+    }
+
+    private static string Describe(PermissionPolicy policy)
+    {
+        var parts = new List<string>();
+        parts.Add(policy.ChangesGroup ? Invariant($"group {policy.GroupId} on every entry") : "group of the deploying user");
+        if (policy.Shared)
+        {
+            parts.Add("g+rX everywhere, envs/ and pkgs/ g+ws");
+        }
+
+        parts.Add(policy.PreserveSpecialBits ? "setuid/setgid kept" : "setuid/setgid dropped");
+        return string.Join("; ", parts);
+    }
+
+    private static string Size(long bytes) => Invariant($"{bytes / 1048576.0:0.0} MiB ({bytes:N0} bytes)");
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,115 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using Envship.Core.Archive;
+
+namespace Envship.Core.Deploy;
+
+public sealed record DryRunResult(DeployPlan Plan, string ArchiveSha256, int MembersChecked);
+
+/// <summary>
+/// <c>deploy --dry-run</c>: every preflight check, then every member read and hashed against the manifest,
+/// with nothing written anywhere. It succeeds exactly when a deploy would get past every check.
+/// </summary>
+public static class DryRun
+{
+    public static DryRunResult Check(DeployOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var destination = Deployer.NormalizePrefix(options.Destination);
+        using var reader = ArchiveReader.Open(options.ArchivePath);
+        var manifest = reader.Manifest;
+        ManifestValidator.Validate(manifest, options.ArchivePath);
+        Deployer.CheckDestinationIsFree(destination);
+        var plan = Preflight.Run(manifest, options.ArchivePath, destination, options);
+        var checkedMembers = CheckMembers(reader, options.Progress, cancellationToken);
+        return new DryRunResult(plan, reader.CompleteDigest(), checkedMembers);
+    }
+
+    private static int CheckMembers(ArchiveReader reader, IProgress<DeployProgress>? progress, CancellationToken cancellationToken)
+    {
+        var expected = reader.Manifest.Entries.ToDictionary(e => e.Path, StringComparer.Ordinal);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var bytesTotal = reader.Manifest.Summary.TotalBytes;
+        long bytesDone = 0;
+        var buffer = ArrayPool<byte>.Shared.Rent(1 << 16);
+        try
+        {
+            foreach (var member in reader.ReadMembers())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (!expected.TryGetValue(member.Path, out var entry))
+                {
+                    throw Damaged(reader, $"member '{member.Path}' is not in the manifest");
+                }
+
+                if (!seen.Add(member.Path))
+                {
+                    throw Damaged(reader, $"member '{member.Path}' appears twice");
+                }
+
+                if (member.Type != entry.Type)
+                {
+                    throw Damaged(reader, $"member '{member.Path}' is a {member.Type} but the manifest says {entry.Type}");
+                }
+
+                if (entry.Type is EntryType.Symlink or EntryType.Hardlink && member.LinkTarget != entry.Target)
+                {
+                    throw Damaged(reader, $"link '{entry.Path}' points to '{member.LinkTarget}' but the manifest says '{entry.Target}'");
+                }
+
+                if (entry.Type == EntryType.File)
+                {
+                    CheckData(reader, member.Data, entry, buffer);
+                    bytesDone += entry.Size;
+                }
+
+                progress?.Report(new DeployProgress(seen.Count, expected.Count, bytesDone, bytesTotal));
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        if (seen.Count != expected.Count)
+        {
+            var missing = reader.Manifest.Entries.First(e => !seen.Contains(e.Path)).Path;
+            throw Damaged(reader, $"it ends before '{missing}' ({expected.Count - seen.Count} of {expected.Count} entries missing): the archive is truncated");
+        }
+
+        return seen.Count;
+    }
+
+    private static void CheckData(ArchiveReader reader, Stream? data, ManifestEntry entry, byte[] buffer)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        long length = 0;
+        try
+        {
+            int read;
+            while (data is not null && (read = data.Read(buffer, 0, buffer.Length)) > 0)
+            {
+                length += read;
+                if (length > entry.Size)
+                {
+                    throw Damaged(reader, $"'{entry.Path}' holds more than the {entry.Size} bytes the manifest declares");
+                }
+
+                hash.AppendData(buffer, 0, read);
+            }
+        }
+        catch (Exception ex) when (ArchiveReader.IsDamage(ex))
+        {
+            throw new EnvshipException(ExitCode.DamagedArchive, $"{reader.ArchivePath}: the archive is damaged inside '{entry.Path}' ({ex.Message}). Copy the archive again and check its sha256.", ex);
+        }
+
+        var actual = Convert.ToHexStringLower(hash.GetHashAndReset());
+        if (length != entry.Size || actual != entry.Sha256)
+        {
+            throw Damaged(reader, $"'{entry.Path}' does not match the manifest (expected {entry.Size} bytes with sha256 {entry.Sha256}, found {length} bytes with sha256 {actual})");
+        }
+    }
+
+    private static EnvshipException Damaged(ArchiveReader reader, string what) =>
+        new(ExitCode.DamagedArchive, $"{reader.ArchivePath}: {what}. The archive is damaged or was tampered with; copy it again and check its sha256.");
+}
