@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Envship.Core.Archive;
 using Envship.Core.Deploy;
+using Envship.Core.Diff;
 
 namespace Envship.Cli;
 
@@ -31,4 +32,5 @@ public sealed record DeploySummary(
 [JsonSerializable(typeof(PackSummary))]
 [JsonSerializable(typeof(DeploySummary))]
 [JsonSerializable(typeof(DriftReport))]
+[JsonSerializable(typeof(DiffReport))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;
