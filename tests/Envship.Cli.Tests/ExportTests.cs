@@ -15,8 +15,8 @@ public sealed class ExportTests(SmallEnvironment env) : IClassFixture<SmallEnvir
     [Fact]
     public void The_exports_follow_the_manifest_as_envship_members()
     {
-        var archive = env.Pack("members.tar");
-        var listing = ProcessRunner.RunChecked("tar", ["-tf", archive]).StdOut.Split('\n');
+        var archive = env.Pack("members.tar.zst");
+        var listing = ProcessRunner.RunChecked("tar", ["--zstd", "-tf", archive]).StdOut.Split('\n');
         Assert.Equal(
             [
                 Manifest.EntryName,
@@ -119,5 +119,45 @@ public sealed class ExportTests(SmallEnvironment env) : IClassFixture<SmallEnvir
 
         var notAnEnv = CliRunner.Run("export", env.Work.CreateDirectory("empty-dir"), "--format", "explicit");
         Assert.Equal((int)ExitCode.Usage, notAnEnv.ExitCode);
+    }
+
+    [Fact]
+    public void A_whole_installation_exports_each_environment_by_name()
+    {
+        using var work = new TempDirectory("envship-whole-export-");
+        var root = work.Combine("opt", "miniconda3");
+        WholeInstallBuilder.Build(root);
+        var archive = work.Combine("miniconda3.tar.zst");
+        CliRunner.RunOk("pack", "-p", root, "-o", archive, "-q");
+
+        var manifest = ArchiveReader.ReadManifestOnly(archive);
+        Assert.Equal(
+            ["base", "a", "b"],
+            manifest.Metadata.Where(m => m.Path.EndsWith("/records.json", StringComparison.Ordinal)).Select(m => m.Path.Split('/')[2]));
+        Assert.Contains("conda=25.1.1=py311_0", CliRunner.RunOk("export", archive, "--format", "environment.yml").StdOut, StringComparison.Ordinal);
+        foreach (var name in new[] { "a", "b" })
+        {
+            var fromArchive = CliRunner.RunOk("export", archive, "--format", "environment.yml", "--env", name).StdOut;
+            Assert.Contains($"name: {name}\n", fromArchive, StringComparison.Ordinal);
+            Assert.Contains($"prefix: {root}/envs/{name}\n", fromArchive, StringComparison.Ordinal);
+            Assert.DoesNotContain("conda=25.1.1", fromArchive, StringComparison.Ordinal);
+            Assert.Equal(CliRunner.RunOk("export", root, "--format", "explicit", "--env", name).StdOut, CliRunner.RunOk("export", archive, "--format", "explicit", "--env", name).StdOut);
+        }
+    }
+
+    [Fact]
+    public void A_tampered_embedded_export_is_refused_as_damage()
+    {
+        var archive = env.Pack("tampered-export.tar", "--format", "tar");
+        var bytes = File.ReadAllBytes(archive);
+        var needle = "@EXPLICIT"u8.ToArray();
+        var at = bytes.AsSpan().IndexOf(needle);
+        Assert.True(at > 0);
+        bytes[at + 1] = (byte)'X';
+        File.WriteAllBytes(archive, bytes);
+
+        var result = CliRunner.Run("export", archive, "--format", "explicit");
+        Assert.Equal((int)ExitCode.DamagedArchive, result.ExitCode);
+        Assert.Contains("explicit.txt", result.StdErr, StringComparison.Ordinal);
     }
 }

@@ -103,7 +103,7 @@ public sealed class ArchiveReader : IDisposable
                 var full = System.IO.Path.Combine(ArchivePath, file.Path);
                 if (File.Exists(full))
                 {
-                    _metadata[file.Path] = File.ReadAllBytes(full);
+                    _metadata[file.Path] = Checked(file, File.ReadAllBytes(full));
                 }
             }
 
@@ -254,14 +254,18 @@ public sealed class ArchiveReader : IDisposable
             throw Damaged(ex);
         }
 
-        var bytes = data.ToArray();
+        _metadata[name] = Checked(expected, data.ToArray());
+        return true;
+    }
+
+    private byte[] Checked(ManifestMetadataFile expected, byte[] bytes)
+    {
         if (bytes.Length != expected.Size || Convert.ToHexStringLower(SHA256.HashData(bytes)) != expected.Sha256)
         {
-            throw new EnvshipException(ExitCode.DamagedArchive, $"{ArchivePath}: member '{name}' does not match the SHA-256 in the manifest. Copy the archive again; if it persists, the archive was tampered with.");
+            throw new EnvshipException(ExitCode.DamagedArchive, $"{ArchivePath}: member '{expected.Path}' does not match the SHA-256 in the manifest. Copy the archive again; if it persists, the archive was tampered with.");
         }
 
-        _metadata[name] = bytes;
-        return true;
+        return bytes;
     }
 
     private IEnumerable<ArchiveMember> ReadDirectoryMembers()
