@@ -100,6 +100,11 @@ public sealed class ArchiveReader : IDisposable
         {
             foreach (var file in Manifest.Metadata)
             {
+                if (!file.Path.StartsWith(".envship/", StringComparison.Ordinal) || !ManifestValidator.IsSafeRelativePath(file.Path))
+                {
+                    throw new EnvshipException(ExitCode.DamagedArchive, $"{ArchivePath}: the manifest's metadata names '{file.Path}', which is not a plain path under .envship/. The archive was tampered with.");
+                }
+
                 var full = System.IO.Path.Combine(ArchivePath, file.Path);
                 if (File.Exists(full))
                 {
