@@ -51,6 +51,17 @@ public sealed class ExportTests(SmallEnvironment env) : IClassFixture<SmallEnvir
     }
 
     [Fact]
+    public void From_history_and_no_builds_work_on_an_archive()
+    {
+        var archive = env.Pack("history.tar.zst");
+        var history = CliRunner.RunOk("export", archive, "--format", "environment.yml", "--from-history").StdOut;
+        Assert.Equal(CliRunner.RunOk("export", env.Prefix, "--format", "environment.yml", "--from-history").StdOut, history);
+        Assert.Contains("  - zlib\n", history, StringComparison.Ordinal);
+        Assert.DoesNotContain("h7b6447c_3", history, StringComparison.Ordinal);
+        Assert.Contains("  - zlib=1.2.11\n", CliRunner.RunOk("export", archive, "--format", "environment.yml", "--no-builds").StdOut, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Every_format_works_on_an_archive_and_on_a_directory_archive()
     {
         var archive = env.Pack("formats.tar.gz", "--format", "tar.gz");
