@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Envship.Core.Archive;
 using Envship.Core.Deploy;
+using Envship.Core.Diff;
 
 namespace Envship.Cli;
 
@@ -52,4 +53,5 @@ public sealed record DryRunSummary(
 [JsonSerializable(typeof(DeploySummary))]
 [JsonSerializable(typeof(DryRunSummary))]
 [JsonSerializable(typeof(DriftReport))]
+[JsonSerializable(typeof(DiffReport))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

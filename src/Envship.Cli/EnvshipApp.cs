@@ -21,6 +21,8 @@ public static class EnvshipApp
             DeployCommand.Create(console, cancellation.Token),
             VerifyCommand.Create(console, cancellation.Token),
             InspectCommand.Create(console),
+            ExportCommand.Create(console),
+            DiffCommand.Create(console, cancellation.Token),
             DemoCommand.Create(console, cancellation.Token),
         };
 

@@ -7,6 +7,8 @@ namespace Envship.Cli.Commands;
 
 internal static class InspectCommand
 {
+    private const int LargestShown = 10;
+
     public static Command Create(CliConsole console)
     {
         var archive = new Argument<string>("ARCHIVE") { Description = "An archive made by 'envship pack'." };
@@ -55,6 +57,22 @@ internal static class InspectCommand
         foreach (var e in m.Environments)
         {
             console.Line($"  {(e.Path.Length == 0 ? "." : e.Path),-20} {e.Name,-16} python {e.PythonVersion ?? "-",-8} {e.CondaPackages.Count} conda packages, {e.PipDistributions.Count} pip distributions");
+        }
+
+        var largest = m.Environments
+            .SelectMany(e => e.CondaPackages.Where(p => p.Size is not null).Select(p => (Environment: e.Path, Package: p)))
+            .OrderByDescending(x => x.Package.Size)
+            .ThenBy(x => x.Package.Name, StringComparer.Ordinal)
+            .Take(LargestShown)
+            .ToList();
+        if (largest.Count > 0)
+        {
+            console.Line("largest packages:");
+            foreach (var (environment, p) in largest)
+            {
+                var where = environment.Length == 0 ? "" : $" [{environment}]";
+                console.Line($"  {ProgressDisplay.Bytes(p.Size!.Value),10}  {p.Name} {p.Version} ({p.Build}){where}");
+            }
         }
 
         foreach (var warning in m.Warnings)

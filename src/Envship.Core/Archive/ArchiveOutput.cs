@@ -7,7 +7,7 @@ namespace Envship.Core.Archive;
 /// <summary>Writes the manifest and members to a temporary name and renames it over the output only when complete.</summary>
 internal static class ArchiveOutput
 {
-    public static long Write(string output, PackOptions options, Manifest manifest, IReadOnlyList<InventoryItem> items, CancellationToken cancellationToken)
+    public static long Write(string output, PackOptions options, Manifest manifest, IReadOnlyList<(string Name, byte[] Content)> metadata, IReadOnlyList<InventoryItem> items, CancellationToken cancellationToken)
     {
         var temporary = OutputFile.TemporaryPath(output);
         try
@@ -20,6 +20,11 @@ internal static class ArchiveOutput
             using (var writer = OpenWriter(temporary, options))
             {
                 writer.WriteManifest(json, createdNs);
+                foreach (var (name, content) in metadata)
+                {
+                    writer.WriteMetadata(name, content, createdNs);
+                }
+
                 foreach (var item in items)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
@@ -86,6 +91,8 @@ internal static class ArchiveOutput
     private sealed class OwningWriter(TarArchiveWriter writer, FileStream file) : IArchiveWriter
     {
         public void WriteManifest(byte[] json, long mtimeNs) => writer.WriteManifest(json, mtimeNs);
+
+        public void WriteMetadata(string name, byte[] content, long mtimeNs) => writer.WriteMetadata(name, content, mtimeNs);
 
         public void Add(InventoryItem item) => writer.Add(item);
 

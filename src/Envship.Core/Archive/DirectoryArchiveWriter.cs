@@ -15,11 +15,13 @@ internal sealed class DirectoryArchiveWriter : IArchiveWriter
         Directory.CreateDirectory(root);
     }
 
-    public void WriteManifest(byte[] json, long mtimeNs)
+    public void WriteManifest(byte[] json, long mtimeNs) => WriteMetadata(Manifest.EntryName, json, mtimeNs);
+
+    public void WriteMetadata(string name, byte[] content, long mtimeNs)
     {
-        var path = Path.Combine(_root, Manifest.EntryName);
+        var path = Path.Combine(_root, name);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllBytes(path, json);
+        File.WriteAllBytes(path, content);
     }
 
     public void Add(InventoryItem item)

@@ -1,5 +1,6 @@
 using Envship.Core.Conda;
 using Envship.Core.Deploy;
+using Envship.Core.Exports;
 using Envship.Core.Platform;
 using Envship.Core.Scanning;
 
@@ -58,7 +59,9 @@ public static class EnvironmentPacker
         }
 
         var manifest = ManifestBuilder.Build(options, prefix, sourcePrefix, layout, environments, inventory.Root, items, warnings);
-        var written = ArchiveOutput.Write(output, options, manifest, items, cancellationToken);
+        var embedded = EmbeddedExports.Build(manifest, prefix, environments);
+        manifest = manifest with { Metadata = EmbeddedExports.Describe(embedded) };
+        var written = ArchiveOutput.Write(output, options, manifest, embedded, items, cancellationToken);
         return new PackResult(output, manifest, written, warnings);
     }
 

@@ -34,8 +34,13 @@ public sealed record Manifest
 
     /// <summary>A file that needs <see cref="GlibcFloor"/>, named when a host's glibc is too old.</summary>
     public string? GlibcFloorFile { get; init; }
+
+    /// <summary>The <c>.envship/</c> members written right after the manifest (embedded exports), with their hashes.</summary>
+    public IReadOnlyList<ManifestMetadataFile> Metadata { get; init; } = [];
     public required IReadOnlyList<ManifestEntry> Entries { get; init; }
 }
+
+public sealed record ManifestMetadataFile(string Path, long Size, string Sha256);
 
 public sealed record ManifestPlatform(string Subdir, string Os, string Arch);
 
@@ -52,7 +57,8 @@ public sealed record ManifestEnvironment
     public IReadOnlyList<ManifestPipDistribution> PipDistributions { get; init; } = [];
 }
 
-public sealed record ManifestCondaPackage(string Name, string Version, string Build, string Channel, string Subdir);
+/// <param name="Size">Bytes of the package's files in the archive, when conda-meta lists them.</param>
+public sealed record ManifestCondaPackage(string Name, string Version, string Build, string Channel, string Subdir, long? Size = null);
 
 public sealed record ManifestPipDistribution(string Name, string Version, string? Installer);
 

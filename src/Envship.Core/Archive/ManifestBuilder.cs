@@ -1,5 +1,6 @@
 using Envship.Core.Conda;
 using Envship.Core.Deploy;
+using Envship.Core.Exports;
 using Envship.Core.Platform;
 using Envship.Core.Relocation;
 using Envship.Core.Scanning;
@@ -31,7 +32,7 @@ internal static class ManifestBuilder
             Created = options.Created ?? NewestMtime(root, entries),
             WholeInstallation = layout.IsWholeInstallation,
             Root = root,
-            Environments = [.. environments.Select(EnvironmentSurvey.ToManifest)],
+            Environments = [.. environments.Select(e => EnvironmentSurvey.ToManifest(e, EmbeddedExports.FileSizes(entries, e.RelativePath)))],
             Summary = Summarize(entries),
             Warnings = warnings,
             GlibcFloor = glibc?.GlibcFloor,

@@ -31,11 +31,13 @@ public sealed class TarArchiveWriter : IArchiveWriter
         _memberPrefix = archiveRoot.Length == 0 ? "" : archiveRoot.TrimEnd('/') + "/";
     }
 
-    public void WriteManifest(byte[] json, long mtimeNs)
+    public void WriteManifest(byte[] json, long mtimeNs) => WriteMetadata(Manifest.EntryName, json, mtimeNs);
+
+    public void WriteMetadata(string name, byte[] content, long mtimeNs)
     {
-        ArgumentNullException.ThrowIfNull(json);
-        var entry = NewEntry(TarEntryType.RegularFile, Manifest.EntryName, 0b110_100_100, mtimeNs);
-        using var data = new MemoryStream(json, writable: false);
+        ArgumentNullException.ThrowIfNull(content);
+        var entry = NewEntry(TarEntryType.RegularFile, name, 0b110_100_100, mtimeNs);
+        using var data = new MemoryStream(content, writable: false);
         entry.DataStream = data;
         Write(entry);
     }
@@ -129,6 +131,9 @@ public sealed class TarArchiveWriter : IArchiveWriter
 public interface IArchiveWriter : IDisposable
 {
     void WriteManifest(byte[] json, long mtimeNs);
+
+    /// <summary>Writes a <c>.envship/</c> member (an embedded export) right after the manifest.</summary>
+    void WriteMetadata(string name, byte[] content, long mtimeNs);
 
     void Add(InventoryItem item);
 }

@@ -1,5 +1,6 @@
 using Envship.Core.Archive;
 using Envship.Core.Conda;
+using Envship.Core.Exports;
 using Envship.Core.Platform;
 
 namespace Envship.Core.Scanning;
@@ -45,7 +46,9 @@ public static class EnvironmentSurvey
         return hints;
     }
 
-    public static ManifestEnvironment ToManifest(SurveyedEnvironment environment)
+    /// <param name="environment">The surveyed environment.</param>
+    /// <param name="fileSize">Sizes of files relative to the environment, giving each conda package a size.</param>
+    public static ManifestEnvironment ToManifest(SurveyedEnvironment environment, Func<string, long?>? fileSize = null)
     {
         ArgumentNullException.ThrowIfNull(environment);
         return new ManifestEnvironment
@@ -53,7 +56,7 @@ public static class EnvironmentSurvey
             Path = environment.RelativePath,
             Name = environment.Name,
             PythonVersion = environment.PythonVersion,
-            CondaPackages = [.. environment.Records.Select(r => new ManifestCondaPackage(r.Name, r.Version, r.Build, r.ChannelName ?? "", r.Subdir ?? ""))],
+            CondaPackages = [.. environment.Records.Select(r => new ManifestCondaPackage(r.Name, r.Version, r.Build, r.ChannelName ?? "", r.Subdir ?? "", fileSize is null ? null : ExportModelBuilder.InstalledSize(r, fileSize)))],
             PipDistributions = [.. environment.PipDistributions.Select(d => new ManifestPipDistribution(d.Name, d.Version, d.Installer))],
         };
     }

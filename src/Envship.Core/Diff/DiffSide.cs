@@ -1,0 +1,51 @@
+using Envship.Core.Archive;
+using Envship.Core.Conda;
+using Envship.Core.Deploy;
+using Envship.Core.Exports;
+using Envship.Core.Scanning;
+
+namespace Envship.Core.Diff;
+
+/// <summary>One side of a diff: its packages and its entries, from an archive's manifest or a scan of a prefix.</summary>
+internal sealed record DiffSide(
+    IReadOnlyList<ManifestEnvironment> Environments,
+    IReadOnlyList<ManifestEntry> Entries)
+{
+    public static DiffSide Load(string path, int jobs, CancellationToken cancellationToken)
+    {
+        if (ExportSource.IsArchive(path))
+        {
+            var manifest = ArchiveReader.ReadManifestOnly(path);
+            return new DiffSide(manifest.Environments, manifest.Entries);
+        }
+
+        var prefix = Deployer.NormalizePrefix(path);
+        if (!Directory.Exists(Path.Combine(prefix, CondaMeta.DirectoryName)))
+        {
+            throw new EnvshipException(ExitCode.Usage, $"{path}: neither an envship archive nor a conda environment (no conda-meta/). Pass an archive made by 'envship pack' or an environment's prefix.");
+        }
+
+        var layout = InstallationLayout.Detect(prefix);
+        var environments = EnvironmentSurvey.Survey(prefix, layout);
+        var metaDirectories = environments.Select(e => EnvironmentSurvey.Join(e.RelativePath, CondaMeta.DirectoryName) + "/").ToList();
+        var pkgs = Path.Combine(prefix, layout.PackageCacheRelativePath);
+
+        // The same rewrite pack applies to conda-meta records, so an unchanged prefix matches its archive.
+        var inventory = PrefixInventory.Scan(
+            new ScanOptions
+            {
+                Prefix = prefix,
+                ExcludedDirectories = layout.IsWholeInstallation ? [layout.PackageCacheRelativePath] : [],
+                Placeholders = EnvironmentSurvey.Placeholders(environments),
+                IsRewriteCandidate = relative => relative.EndsWith(".json", StringComparison.Ordinal)
+                    && metaDirectories.Any(m => relative.StartsWith(m, StringComparison.Ordinal) && relative.IndexOf('/', m.Length) < 0),
+                Rewrite = (_, bytes) => CondaRecordSanitizer.BlankCachePaths(bytes, p => PrefixInventory.IsInside(prefix, p) && !PrefixInventory.IsInside(pkgs, p)),
+                Jobs = jobs,
+            },
+            cancellationToken);
+        var entries = inventory.Items.Select(i => i.Entry).ToList();
+        return new DiffSide(
+            [.. environments.Select(e => EnvironmentSurvey.ToManifest(e, EmbeddedExports.FileSizes(entries, e.RelativePath)))],
+            entries);
+    }
+}
