@@ -22,6 +22,9 @@ public static class EnvshipApp
             VerifyCommand.Create(console, cancellation.Token),
             InspectCommand.Create(console),
             DemoCommand.Create(console, cancellation.Token),
+            KeygenCommand.Create(console),
+            SignCommand.Create(console, cancellation.Token),
+            VerifySignatureCommand.Create(console, cancellation.Token),
         };
 
         try

@@ -139,7 +139,7 @@ public sealed class MinisignSecretKey
         if (!stored.SequenceEqual(expected) && (encrypted || stored.ContainsAnyExcept((byte)0)))
         {
             throw encrypted
-                ? new EnvshipException(ExitCode.BadKey, $"{path}: wrong password for this secret key (key id {MinisignPublicKey.FormatKeyId(keyId)}). Type the password it was created with, or set ENVSHIP_PASSWORD to it.")
+                ? new EnvshipException(ExitCode.BadKey, $"{path}: wrong password for this secret key (its checksum does not match after decryption). Type the password it was created with, or set ENVSHIP_PASSWORD to it.")
                 : Damaged(path, "fails its checksum, so it is damaged");
         }
 
