@@ -21,6 +21,7 @@ internal static class KeygenCommand
             {
                 var pub = parse.GetValue(publicKey)!;
                 var sec = parse.GetValue(secretKey)!;
+                KeyGenerator.EnsureWritable(pub, sec, parse.GetValue(force));
                 var password = parse.GetValue(unencrypted) ? null : PasswordSource.ForNewKey(console);
                 if (password is not null)
                 {

@@ -16,6 +16,19 @@ public static class KeyGenerator
     {
         ArgumentNullException.ThrowIfNull(publicKeyPath);
         ArgumentNullException.ThrowIfNull(secretKeyPath);
+        EnsureWritable(publicKeyPath, secretKeyPath, force);
+        var key = MinisignSecretKey.Generate();
+        var secretText = key.ToFileText(password, cost);
+        MinisignFormat.WriteAtomically(secretKeyPath, secretText, SecretMode);
+        MinisignFormat.WriteAtomically(publicKeyPath, key.PublicKey.ToFileText(), MinisignFormat.PublicFileMode);
+        return key;
+    }
+
+    /// <summary>Checked before asking for a password too, so nobody types one for a pair that cannot be written.</summary>
+    public static void EnsureWritable(string publicKeyPath, string secretKeyPath, bool force)
+    {
+        ArgumentNullException.ThrowIfNull(publicKeyPath);
+        ArgumentNullException.ThrowIfNull(secretKeyPath);
         if (Path.GetFullPath(publicKeyPath) == Path.GetFullPath(secretKeyPath))
         {
             throw new EnvshipException(ExitCode.Usage, $"{publicKeyPath}: given as both the public and the secret key file. Pass different paths with -p and -s.");
@@ -28,11 +41,5 @@ public static class KeyGenerator
                 throw new EnvshipException(ExitCode.DestinationExists, $"{path}: already exists; envship keygen will not replace a key. Pass -f to overwrite it, or choose other paths with -p and -s.");
             }
         }
-
-        var key = MinisignSecretKey.Generate();
-        var secretText = key.ToFileText(password, cost);
-        MinisignFormat.WriteAtomically(secretKeyPath, secretText, SecretMode);
-        MinisignFormat.WriteAtomically(publicKeyPath, key.PublicKey.ToFileText(), MinisignFormat.PublicFileMode);
-        return key;
     }
 }
