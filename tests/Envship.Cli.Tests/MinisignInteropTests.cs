@@ -63,6 +63,10 @@ public sealed class MinisignInteropTests : IDisposable
         Assert.Contains("legacy", legacy.StdOut, StringComparison.Ordinal);
         Assert.Equal((int)ExitCode.BadSignature, refused.ExitCode);
         Assert.Contains("--require-prehashed", refused.StdErr, StringComparison.Ordinal);
+
+        // What minisign signs is the comment's bytes, whether or not they are UTF-8 (here Latin-1 "café").
+        Shell("""minisign -S -s "$1" -m "$2" -x "$3" -t "$(printf 'caf\351')" """, sec, file, file + ".latin1");
+        CliRunner.RunOk("verify-signature", file, "-p", pub, "-x", file + ".latin1");
     }
 
     [Fact]

@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace Envship.Core.Trust;
 
 /// <summary>
@@ -17,6 +19,11 @@ public sealed record MinisignSignature(
     private const int EncodedLength = 2 + MinisignPublicKey.KeyIdLength + SignatureLength;
 
     public string KeyId => MinisignPublicKey.FormatKeyId(KeyIdBytes);
+
+    /// <summary>The trusted comment's bytes as read, which is what was signed even when they are not valid UTF-8.</summary>
+    internal byte[] SignedCommentBytes => _rawComment ?? Encoding.UTF8.GetBytes(TrustedComment);
+
+    private byte[]? _rawComment;
 
     public string ToFileText() =>
         $"{MinisignFormat.UntrustedPrefix}{UntrustedComment}\n"
@@ -62,7 +69,23 @@ public sealed record MinisignSignature(
             signature[(2 + MinisignPublicKey.KeyIdLength)..],
             lines[0][MinisignFormat.UntrustedPrefix.Length..],
             trusted,
-            global);
+            global)
+        {
+            _rawComment = RawLine(File.ReadAllBytes(path), 2)[Encoding.UTF8.GetByteCount(MinisignFormat.TrustedPrefix)..],
+        };
+    }
+
+    private static byte[] RawLine(byte[] content, int index)
+    {
+        var rest = content.AsSpan();
+        for (var i = 0; i < index; i++)
+        {
+            rest = rest[(rest.IndexOf((byte)'\n') + 1)..];
+        }
+
+        var end = rest.IndexOf((byte)'\n');
+        var line = end < 0 ? rest : rest[..end];
+        return line.TrimEnd((byte)'\r').ToArray();
     }
 
     private static EnvshipException Malformed(string path, string cause) =>

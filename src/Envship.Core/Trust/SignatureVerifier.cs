@@ -1,4 +1,3 @@
-using System.Text;
 using Org.BouncyCastle.Crypto.Signers;
 
 namespace Envship.Core.Trust;
@@ -56,7 +55,7 @@ public static class SignatureVerifier
                 + "Do not use this file; fetch it and its signature again from the source.");
         }
 
-        if (!Check(key, signature.GlobalSignature, [.. signature.Signature, .. Encoding.UTF8.GetBytes(signature.TrustedComment)]))
+        if (!Check(key, signature.GlobalSignature, [.. signature.Signature, .. signature.SignedCommentBytes]))
         {
             throw new EnvshipException(
                 ExitCode.TrustedCommentModified,
