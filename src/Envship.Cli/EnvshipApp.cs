@@ -24,6 +24,9 @@ public static class EnvshipApp
             ExportCommand.Create(console),
             DiffCommand.Create(console, cancellation.Token),
             DemoCommand.Create(console, cancellation.Token),
+            KeygenCommand.Create(console),
+            SignCommand.Create(console, cancellation.Token),
+            VerifySignatureCommand.Create(console, cancellation.Token),
         };
 
         try

@@ -33,6 +33,21 @@ public enum ExitCode
 
     /// <summary>Reading or writing failed (disk full, permission denied).</summary>
     IoFailure = 10,
+
+    /// <summary>The signature was made by a key that is not among the trusted public keys.</summary>
+    UnknownKey = 20,
+
+    /// <summary>The signature does not match the file: the file was modified, or the signature is damaged or refused.</summary>
+    BadSignature = 21,
+
+    /// <summary>The file's signature is good but its trusted comment was changed after signing.</summary>
+    TrustedCommentModified = 22,
+
+    /// <summary>The signature file (<c>FILE.minisig</c>) does not exist.</summary>
+    SignatureMissing = 23,
+
+    /// <summary>A key file is damaged or of an unsupported kind, or the password does not decrypt the secret key.</summary>
+    BadKey = 24,
 }
 
 /// <summary>An error the user can act on: the message names the file, the cause and the fix.</summary>

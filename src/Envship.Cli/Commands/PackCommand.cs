@@ -28,10 +28,11 @@ internal static class PackCommand
         var force = new Option<bool>("--force", "-f") { Description = "Overwrite the output if it exists." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress and no summary." };
         var json = new Option<bool>("--json") { Description = "Print a machine-readable summary." };
+        var sign = new Option<string?>("--sign") { Description = "Sign the archive with this minisign secret key into ARCHIVE.minisig." };
 
         var command = new Command("pack", "Pack a conda environment, or a whole Miniconda/Anaconda installation with its envs/, into one archive.")
         {
-            prefix, name, output, format, level, jobs, exclude, include, keepPkgs, arcroot, destPrefix, ignoreEditable, ignoreMissing, force, quiet, json,
+            prefix, name, output, format, level, jobs, exclude, include, keepPkgs, arcroot, destPrefix, ignoreEditable, ignoreMissing, force, quiet, json, sign,
         };
         command.SetAction(parse =>
         {
@@ -58,6 +59,7 @@ internal static class PackCommand
                     Created = SourceDateEpoch(),
                 };
                 var silent = parse.GetValue(quiet) || parse.GetValue(json);
+                var signingKey = PackSigning.Prepare(console, parse.GetValue(sign), options.Format);
                 var clock = Stopwatch.StartNew();
                 var result = ProgressDisplay.Run(console, silent, progress => EnvironmentPacker.Pack(
                     options with
@@ -65,6 +67,7 @@ internal static class PackCommand
                         Progress = progress is null ? null : new Relay<PackProgress>(p => progress.Report(new ProgressTick(p.Phase == PackPhase.Scanning ? "scanning" : "writing", p.FilesDone, p.FilesTotal, p.BytesDone, p.BytesTotal))),
                     },
                     cancellationToken));
+                PackSigning.Sign(console, signingKey, result, silent, cancellationToken);
                 Report(console, result, clock.Elapsed, parse.GetValue(quiet), parse.GetValue(json));
                 return 0;
             }
