@@ -31,4 +31,5 @@ public sealed record DeploySummary(
 [JsonSerializable(typeof(PackSummary))]
 [JsonSerializable(typeof(DeploySummary))]
 [JsonSerializable(typeof(DriftReport))]
+[JsonSerializable(typeof(IReadOnlyList<DeployedVersion>))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

@@ -11,6 +11,12 @@ public sealed record DeployOptions
 
     /// <summary>Fail before writing when any binary string cannot hold the destination.</summary>
     public bool Strict { get; init; }
+
+    /// <summary>Replace a non-empty destination, keeping the old tree for <c>rollback</c>.</summary>
+    public bool Replace { get; init; }
+
+    /// <summary>Wait for another deploy or rollback to the same destination instead of failing.</summary>
+    public bool Wait { get; init; }
     public IProgress<DeployProgress>? Progress { get; init; }
 }
 
@@ -37,7 +43,7 @@ public static class Deployer
         var manifest = reader.Manifest;
         ManifestValidator.Validate(manifest, options.ArchivePath);
         CheckPlatform(manifest, options.ArchivePath);
-        CheckDestinationIsFree(destination);
+        _ = CheckDestinationIsFree(destination, options.Replace);
 
         var unfit = RelocationPlanner.FindUnfit(manifest, destination);
         var warnings = RelocationPlanner.Summarize(unfit);
@@ -50,6 +56,11 @@ public static class Deployer
                 + $"{Environment.NewLine}Choose a destination of at most {warnings.Min(w => w.LongestDestinationThatFits)} bytes, or drop --strict to deploy with these strings unchanged.");
         }
 
+        var layout = new DeployLayout(destination);
+        using var deployLock = DeployLock.Acquire(layout, options.Wait, cancellationToken);
+        TreeSwitch.Recover(layout);
+        StagingDirectory.RemoveLeftovers(layout);
+        var replacing = CheckDestinationIsFree(destination, options.Replace);
         var staging = StagingDirectory.Create(destination);
         try
         {
@@ -75,21 +86,29 @@ public static class Deployer
                 RelocationWarnings = warnings,
                 Manifest = manifest,
             }.Save(staging);
+            TreeSwitch.Prepare(layout, staging, replacing);
             extractor.FinishDirectories();
             cancellationToken.ThrowIfCancellationRequested();
-            UnixFileSystem.Rename(staging, destination);
+            TreeSwitch.Commit(layout, staging, replacing);
             return new DeployResult(destination, manifest, digest, extractor.FilesRelocated, warnings, added, ActivationCommand(manifest, destination));
         }
         catch (IOException ex) when (ex is not EndOfStreamException)
         {
-            StagingDirectory.Remove(staging);
+            Abandon(layout, staging);
             throw new EnvshipException(ExitCode.IoFailure, $"{destination}: cannot write the environment ({ex.Message}). Free space or fix permissions and deploy again; nothing was left behind.", ex);
         }
         catch
         {
-            StagingDirectory.Remove(staging);
+            Abandon(layout, staging);
             throw;
         }
+    }
+
+    /// <summary>Once the journal exists the staging path may already hold the old tree, so only recovery may touch it.</summary>
+    private static void Abandon(DeployLayout layout, string staging)
+    {
+        TreeSwitch.Recover(layout);
+        StagingDirectory.Remove(staging);
     }
 
     public static string EnvshipVersion { get; } =
@@ -117,7 +136,8 @@ public static class Deployer
         }
     }
 
-    private static void CheckDestinationIsFree(string destination)
+    /// <summary>Answers whether an existing tree is being replaced.</summary>
+    private static bool CheckDestinationIsFree(string destination, bool replace)
     {
         if (File.Exists(destination))
         {
@@ -126,7 +146,14 @@ public static class Deployer
 
         if (Directory.Exists(destination) && Directory.EnumerateFileSystemEntries(destination).Any())
         {
-            throw new EnvshipException(ExitCode.DestinationExists, $"{destination}: the directory exists and is not empty; envship never deploys over existing files. Choose a new or empty directory as --prefix, or remove this one first.");
+            if (replace)
+            {
+                return true;
+            }
+
+            throw new EnvshipException(ExitCode.DestinationExists, $"{destination}: the directory exists and is not empty; envship never deploys over existing files. Pass --replace to swap the new tree in and keep this one for 'envship rollback', or choose a new or empty directory as --prefix.");
         }
+
+        return false;
     }
 }
