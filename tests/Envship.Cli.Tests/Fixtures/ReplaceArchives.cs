@@ -10,6 +10,7 @@ public sealed class ReplaceArchives : IDisposable
 {
     private const int SmallFiles = 200;
     private const int BigFiles = 5000;
+    private readonly Lazy<string> _big;
 
     public ReplaceArchives()
     {
@@ -19,13 +20,14 @@ public sealed class ReplaceArchives : IDisposable
         File.WriteAllText(Path.Combine(prefix, "share", "only-in-b.txt"), "B\n");
         File.AppendAllText(Path.Combine(prefix, "share", "f0.txt"), "changed in B\n");
         B = Pack(prefix, "b.tar.zst");
-        Big = Pack(Build("big-env", BigFiles, seed: 2), "big.tar.zst");
+        _big = new Lazy<string>(() => Pack(Build("big-env", BigFiles, seed: 2), "big.tar.zst"));
     }
 
     public TempDirectory Work { get; }
     public string A { get; }
     public string B { get; }
-    public string Big { get; }
+    /// <summary>Built on first use: only the lock tests need it.</summary>
+    public string Big => _big.Value;
 
     public void Dispose() => Work.Dispose();
 
