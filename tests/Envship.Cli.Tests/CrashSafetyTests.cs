@@ -22,11 +22,16 @@ public sealed class CrashSafetyTests(ReplaceArchives archives, ITestOutputHelper
         CliRunner.RunOk("deploy", archives.A, "--prefix", destination, "-q");
         var shaA = Receipt.Load(destination).ArchiveSha256;
 
-        // One unkilled run in its own process measures how long a deploy takes, to spread the kills over it.
-        var timing = Stopwatch.StartNew();
-        var first = CliRunner.RunProcess(["deploy", archives.B, "--prefix", destination, "-q", "--replace"]);
-        var duration = timing.Elapsed;
-        Assert.True(first.ExitCode == 0, first.StdErr);
+        // Unkilled runs in their own process measure how long a deploy takes, to spread the kills over it.
+        var observed = new List<TimeSpan>();
+        foreach (var archive in new[] { archives.B, archives.A, archives.B })
+        {
+            var timing = Stopwatch.StartNew();
+            var run = CliRunner.RunProcess(["deploy", archive, "--prefix", destination, "-q", "--replace"]);
+            observed.Add(timing.Elapsed);
+            Assert.True(run.ExitCode == 0, run.StdErr);
+        }
+
         var shaB = Receipt.Load(destination).ArchiveSha256;
         Assert.NotEqual(shaA, shaB);
 
@@ -39,10 +44,13 @@ public sealed class CrashSafetyTests(ReplaceArchives archives, ITestOutputHelper
             var next = current == archives.A ? archives.B : archives.A;
             // Every other kill aims at the end of the deploy, where the switch happens.
             var fraction = i % 2 == 0 ? random.NextDouble() * 1.1 : 0.75 + (random.NextDouble() * 0.3);
+            var duration = observed.Order().ElementAt(observed.Count / 2);
             var delay = duration * fraction;
-            if (!StartAndKill(["deploy", next, "--prefix", destination, "-q", "--replace"], delay))
+            var elapsed = StartAndKill(["deploy", next, "--prefix", destination, "-q", "--replace"], delay);
+            if (elapsed is not null)
             {
                 finished++;
+                observed.Add(elapsed.Value);
             }
 
             leftStaging += Directory.EnumerateDirectories(parent, "*" + StagingDirectory.Marker + "*").Any() ? 1 : 0;
@@ -72,11 +80,11 @@ public sealed class CrashSafetyTests(ReplaceArchives archives, ITestOutputHelper
         Assert.Equal(0, CliRunner.Run("verify", layout.Previous).ExitCode);
         Assert.Equal(["env", Path.GetFileName(layout.StateDirectory)], Directory.EnumerateFileSystemEntries(parent).Select(Path.GetFileName).Order(StringComparer.Ordinal).Reverse());
         Assert.Equal(["lock", "previous"], Directory.EnumerateFileSystemEntries(layout.StateDirectory).Select(Path.GetFileName).Order(StringComparer.Ordinal));
-        output.WriteLine($"{Kills} kills (one deploy took {duration.TotalMilliseconds:0} ms): {landedOld} left the old tree, {landedNew} the new one ({finished} finished before the kill, {leftStaging} left a staging tree, {leftJournal} a journal); {clock.Elapsed.TotalSeconds:0.0} s in all.");
+        output.WriteLine($"{Kills} kills (a whole deploy took a median {observed.Order().ElementAt(observed.Count / 2).TotalMilliseconds:0} ms): {landedOld} left the old tree, {landedNew} the new one ({finished} finished before the kill, {leftStaging} left a staging tree, {leftJournal} a journal); {clock.Elapsed.TotalSeconds:0.0} s in all.");
     }
 
-    /// <summary>Starts the CLI as its own process and sends it SIGKILL after <paramref name="delay"/>; answers whether it was still running.</summary>
-    private static bool StartAndKill(IEnumerable<string> args, TimeSpan delay)
+    /// <summary>Starts the CLI as its own process and sends it SIGKILL after <paramref name="delay"/>; answers how long it took if it ended first.</summary>
+    private static TimeSpan? StartAndKill(IEnumerable<string> args, TimeSpan delay)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "envship.dll"));
@@ -85,14 +93,16 @@ public sealed class CrashSafetyTests(ReplaceArchives archives, ITestOutputHelper
             start.ArgumentList.Add(arg);
         }
 
+        var clock = Stopwatch.StartNew();
         using var process = Process.Start(start)!;
         if (process.WaitForExit(delay))
         {
-            return false;
+            Assert.True(process.ExitCode == 0, process.StandardError.ReadToEnd());
+            return clock.Elapsed;
         }
 
         process.Kill();
         process.WaitForExit();
-        return true;
+        return null;
     }
 }
