@@ -58,6 +58,23 @@ public sealed class SwitchRecoveryTests(ReplaceArchives archives) : IClassFixtur
         AssertClean(layout);
     }
 
+    [Fact]
+    public void Switch_that_never_happened_puts_back_the_previous_tree_it_had_dropped()
+    {
+        var layout = DeployAThenB("dropped-previous");
+        UnixFileSystem.Rename(layout.Previous, layout.NewTrashPath());
+        var staging = Directory.CreateDirectory(Path.Combine(layout.Parent, $".env{StagingDirectory.Marker}staged")).FullName;
+        File.WriteAllText(Path.Combine(staging, "staged-file"), "new");
+        WriteJournal(layout, staging, UnixFileSystem.Stat(staging).Inode);
+
+        CliRunner.RunOk("rollback", layout.Destination);
+
+        Assert.Equal(archives.A, Receipt.Load(layout.Destination).ArchivePath);
+        Assert.Equal(archives.B, Receipt.Load(layout.Previous).ArchivePath);
+        Assert.Equal(["lock", "previous"], Directory.EnumerateFileSystemEntries(layout.StateDirectory).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        AssertClean(layout);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

@@ -18,11 +18,6 @@ internal static class TreeSwitch
     /// <summary>Records the switch, then drops the staging marker: from here on the journal owns the staging tree.</summary>
     public static void Prepare(DeployLayout layout, string staging, bool replacing)
     {
-        if (replacing && Exists(layout.Previous))
-        {
-            UnixFileSystem.Rename(layout.Previous, layout.NewTrashPath());
-        }
-
         var journal = new SwitchJournal(staging, UnixFileSystem.Stat(staging).Inode, replacing);
         var written = layout.JournalFile + ".new";
         using (var stream = new FileStream(written, FileMode.Create, FileAccess.Write, FileShare.None))
@@ -45,10 +40,12 @@ internal static class TreeSwitch
         }
         else if (UnixFileSystem.TryExchange(staging, layout.Destination))
         {
+            DropPrevious(layout);
             UnixFileSystem.Rename(staging, layout.Previous);
         }
         else
         {
+            DropPrevious(layout);
             UnixFileSystem.Rename(layout.Destination, layout.Previous);
             UnixFileSystem.Rename(staging, layout.Destination);
         }
@@ -114,16 +111,32 @@ internal static class TreeSwitch
         else if (current.Value.Inode == journal.NewInode)
         {
             // The exchange happened: the staging path now holds the old tree, which is kept for rollback.
-            if (Exists(layout.Previous))
-            {
-                UnixFileSystem.Rename(layout.Previous, layout.NewTrashPath());
-            }
-
+            DropPrevious(layout);
             UnixFileSystem.Rename(journal.Staging, layout.Previous);
         }
         else
         {
             StagingDirectory.Remove(journal.Staging);
+            RestorePrevious(layout);
+        }
+    }
+
+    /// <summary>The older kept tree goes to the trash in one rename, and is deleted only once the switch is done.</summary>
+    private static void DropPrevious(DeployLayout layout)
+    {
+        if (Exists(layout.Previous))
+        {
+            UnixFileSystem.Rename(layout.Previous, layout.NewTrashPath());
+        }
+    }
+
+    /// <summary>A switch that never happened must not cost the tree that rollback would bring back.</summary>
+    private static void RestorePrevious(DeployLayout layout)
+    {
+        var trash = Directory.GetDirectories(layout.StateDirectory, "trash-*");
+        if (!Exists(layout.Previous) && trash.Length == 1)
+        {
+            UnixFileSystem.Rename(trash[0], layout.Previous);
         }
     }
 
