@@ -74,6 +74,21 @@ public sealed class RollbackTests(ReplaceArchives archives) : IClassFixture<Repl
         Assert.Equal(["lock", "previous"], Directory.EnumerateFileSystemEntries(layout.StateDirectory).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 
+    [Fact]
+    public void A_directory_envship_did_not_deploy_is_kept_and_can_be_rolled_back_to()
+    {
+        var destination = archives.Work.CreateDirectory(Path.Combine("foreign", "env"));
+        File.WriteAllText(Path.Combine(destination, "keep.txt"), "mine");
+
+        CliRunner.RunOk("deploy", archives.A, "--prefix", destination, "-q", "--replace");
+        var history = CliRunner.RunOk("history", destination).StdOut;
+        Assert.Contains("not deployed by envship", history, StringComparison.Ordinal);
+
+        CliRunner.RunOk("rollback", destination);
+        Assert.Equal(["keep.txt"], Directory.EnumerateFileSystemEntries(destination).Select(Path.GetFileName));
+        Assert.Equal("mine", File.ReadAllText(Path.Combine(destination, "keep.txt")));
+    }
+
     private static void AssertSameTree(Dictionary<string, TreeEntry> expected, Dictionary<string, TreeEntry> actual)
     {
         Assert.Equal(expected.Keys.Order(StringComparer.Ordinal), actual.Keys.Order(StringComparer.Ordinal));
