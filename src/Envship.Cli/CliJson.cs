@@ -54,4 +54,5 @@ public sealed record DryRunSummary(
 [JsonSerializable(typeof(DryRunSummary))]
 [JsonSerializable(typeof(DriftReport))]
 [JsonSerializable(typeof(DiffReport))]
+[JsonSerializable(typeof(IReadOnlyList<DeployedVersion>))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

@@ -19,6 +19,8 @@ public static class EnvshipApp
         {
             PackCommand.Create(console, cancellation.Token),
             DeployCommand.Create(console, cancellation.Token),
+            RollbackCommand.Create(console, cancellation.Token),
+            HistoryCommand.Create(console),
             VerifyCommand.Create(console, cancellation.Token),
             InspectCommand.Create(console),
             ExportCommand.Create(console),

@@ -34,6 +34,12 @@ public enum ExitCode
     /// <summary>Reading or writing failed (disk full, permission denied).</summary>
     IoFailure = 10,
 
+    /// <summary>Another deploy or rollback holds the destination's lock (retry, or pass <c>--wait</c>).</summary>
+    Locked = 11,
+
+    /// <summary><c>rollback</c>: no previous version is kept beside the destination.</summary>
+    NoPreviousVersion = 12,
+
     /// <summary>The signature was made by a key that is not among the trusted public keys.</summary>
     UnknownKey = 20,
 

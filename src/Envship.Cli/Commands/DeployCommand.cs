@@ -10,7 +10,9 @@ internal static class DeployCommand
     public static Command Create(CliConsole console, CancellationToken cancellationToken)
     {
         var archive = new Argument<string>("ARCHIVE") { Description = "An archive made by 'envship pack' (tar.zst, tar.gz, tar, or a dir)." };
-        var prefix = new Option<string>("--prefix", "-p") { Description = "Where the environment goes; must be new or empty.", Required = true };
+        var prefix = new Option<string>("--prefix", "-p") { Description = "Where the environment goes; must be new or empty unless --replace.", Required = true };
+        var replace = new Option<bool>("--replace") { Description = "Swap the new tree in over an existing one, keeping the old one for 'envship rollback'." };
+        var wait = new Option<bool>("--wait") { Description = "Wait for another deploy or rollback to the same prefix instead of failing." };
         var strict = new Option<bool>("--strict") { Description = "Fail before writing when a binary string cannot hold the destination path." };
         var group = new Option<string?>("--group") { Description = "Give every entry this group (a name or a numeric id), as it is created." };
         var shared = new Option<bool>("--shared") { Description = "Group-readable everywhere; envs/ and pkgs/ group-writable with setgid, for a shared install." };
@@ -18,7 +20,7 @@ internal static class DeployCommand
         var dryRun = new Option<bool>("--dry-run") { Description = "Run every check and verify every member, print the plan, write nothing." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress; print only the activation line." };
         var json = new Option<bool>("--json") { Description = "Print a machine-readable result." };
-        var command = new Command("deploy", "Extract, verify and relocate an archive at any path.") { archive, prefix, strict, group, shared, preserveSpecial, dryRun, quiet, json };
+        var command = new Command("deploy", "Extract, verify and relocate an archive at any path.") { archive, prefix, replace, wait, strict, group, shared, preserveSpecial, dryRun, quiet, json };
         command.Aliases.Add("unpack");
         command.SetAction(parse =>
         {
@@ -34,6 +36,8 @@ internal static class DeployCommand
                     Group = parse.GetValue(group),
                     Shared = parse.GetValue(shared),
                     PreserveSpecialBits = parse.GetValue(preserveSpecial),
+                    Replace = parse.GetValue(replace),
+                    Wait = parse.GetValue(wait),
                     Progress = progress is null ? null : new Relay<DeployProgress>(p => progress.Report(new ProgressTick(stage, p.EntriesDone, p.EntriesTotal, p.BytesDone, p.BytesTotal))),
                 };
                 if (parse.GetValue(dryRun))

@@ -20,6 +20,12 @@ public sealed record DeployOptions
 
     /// <summary>Keep setuid and setgid bits from the archive, which are dropped by default.</summary>
     public bool PreserveSpecialBits { get; init; }
+
+    /// <summary>Replace a non-empty destination, keeping the old tree for <c>rollback</c>.</summary>
+    public bool Replace { get; init; }
+
+    /// <summary>Wait for another deploy or rollback to the same destination instead of failing.</summary>
+    public bool Wait { get; init; }
     public IProgress<DeployProgress>? Progress { get; init; }
 }
 
@@ -45,10 +51,15 @@ public static class Deployer
         using var reader = ArchiveReader.Open(options.ArchivePath);
         var manifest = reader.Manifest;
         ManifestValidator.Validate(manifest, options.ArchivePath);
-        CheckDestinationIsFree(destination);
+        _ = CheckDestinationIsFree(destination, options.Replace);
         var plan = Preflight.Run(manifest, options.ArchivePath, destination, options);
         var warnings = plan.Warnings;
 
+        var layout = new DeployLayout(destination);
+        using var deployLock = DeployLock.Acquire(layout, options.Wait, cancellationToken);
+        TreeSwitch.Recover(layout);
+        StagingDirectory.RemoveLeftovers(layout);
+        var replacing = CheckDestinationIsFree(destination, options.Replace);
         var staging = StagingDirectory.Create(destination);
         try
         {
@@ -75,21 +86,29 @@ public static class Deployer
                 Manifest = plan.Policy.Apply(manifest),
             }.Save(staging);
             SharedInstall.Adopt(staging, [.. added, ".envship", Receipt.RelativePath], plan.Policy);
+            TreeSwitch.Prepare(layout, staging, replacing);
             extractor.FinishDirectories();
             cancellationToken.ThrowIfCancellationRequested();
-            UnixFileSystem.Rename(staging, destination);
+            TreeSwitch.Commit(layout, staging, replacing);
             return new DeployResult(destination, manifest, digest, extractor.FilesRelocated, warnings, added, ActivationCommand(manifest, destination));
         }
         catch (IOException ex) when (ex is not EndOfStreamException)
         {
-            StagingDirectory.Remove(staging);
+            Abandon(layout, staging);
             throw WriteFailure.For(destination, ex);
         }
         catch
         {
-            StagingDirectory.Remove(staging);
+            Abandon(layout, staging);
             throw;
         }
+    }
+
+    /// <summary>Once the journal exists the staging path may already hold the old tree, so only recovery may touch it.</summary>
+    private static void Abandon(DeployLayout layout, string staging)
+    {
+        TreeSwitch.Recover(layout);
+        StagingDirectory.Remove(staging);
     }
 
     public static string EnvshipVersion { get; } =
@@ -106,7 +125,8 @@ public static class Deployer
             ? $". {ActivationScripts.Quote(destination + "/etc/profile.d/conda.sh")} && conda activate"
             : $". {ActivationScripts.Quote(destination + "/bin/activate")}";
 
-    internal static void CheckDestinationIsFree(string destination)
+    /// <summary>Answers whether an existing tree is being replaced.</summary>
+    internal static bool CheckDestinationIsFree(string destination, bool replace)
     {
         if (File.Exists(destination))
         {
@@ -115,7 +135,14 @@ public static class Deployer
 
         if (Directory.Exists(destination) && Directory.EnumerateFileSystemEntries(destination).Any())
         {
-            throw new EnvshipException(ExitCode.DestinationExists, $"{destination}: the directory exists and is not empty; envship never deploys over existing files. Choose a new or empty directory as --prefix, or remove this one first.");
+            if (replace)
+            {
+                return true;
+            }
+
+            throw new EnvshipException(ExitCode.DestinationExists, $"{destination}: the directory exists and is not empty; envship never deploys over existing files. Pass --replace to swap the new tree in and keep this one for 'envship rollback', or choose a new or empty directory as --prefix.");
         }
+
+        return false;
     }
 }

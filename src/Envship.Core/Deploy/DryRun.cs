@@ -19,7 +19,7 @@ public static class DryRun
         using var reader = ArchiveReader.Open(options.ArchivePath);
         var manifest = reader.Manifest;
         ManifestValidator.Validate(manifest, options.ArchivePath);
-        Deployer.CheckDestinationIsFree(destination);
+        _ = Deployer.CheckDestinationIsFree(destination, options.Replace);
         var plan = Preflight.Run(manifest, options.ArchivePath, destination, options);
         var checkedMembers = CheckMembers(reader, options.Progress, cancellationToken);
         return new DryRunResult(plan, reader.CompleteDigest(), checkedMembers);

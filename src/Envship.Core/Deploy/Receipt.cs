@@ -25,6 +25,10 @@ public sealed record Receipt
     public IReadOnlyList<RelocationWarning> RelocationWarnings { get; init; } = [];
     public required Manifest Manifest { get; init; }
 
+    /// <summary>The key that signed the archive; archives are not signed yet, so this is always null.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
+    public string? SignerKeyId { get; init; }
+
     public static Receipt Load(string prefix)
     {
         var path = Path.Combine(prefix, RelativePath);

@@ -5,13 +5,40 @@ public static class StagingDirectory
 {
     public const string Marker = ".envship-staging-";
 
+    /// <summary>
+    /// Written first into every staging tree. Leftovers are removed only when both the name and this
+    /// file say envship made them, so nothing else that matches the name pattern is ever deleted.
+    /// </summary>
+    public const string MarkerFile = ".envship-staging";
+
     public static string Create(string destination)
     {
         var parent = Path.GetDirectoryName(destination)!;
         Directory.CreateDirectory(parent);
         var path = Path.Combine(parent, $".{Path.GetFileName(destination)}{Marker}{Guid.NewGuid():N}");
         Directory.CreateDirectory(path);
+        File.WriteAllText(Path.Combine(path, MarkerFile), $"{Environment.ProcessId}\n");
         return path;
+    }
+
+    /// <summary>Drops the marker just before the tree goes into place, so it never shows up in DEST.</summary>
+    public static void Seal(string path) => File.Delete(Path.Combine(path, MarkerFile));
+
+    /// <summary>Removes staging trees an interrupted deploy left; the caller holds the destination's lock.</summary>
+    public static void RemoveLeftovers(DeployLayout layout)
+    {
+        if (!Directory.Exists(layout.Parent))
+        {
+            return;
+        }
+
+        foreach (var candidate in Directory.EnumerateDirectories(layout.Parent, layout.StagingPattern))
+        {
+            if (new DirectoryInfo(candidate).LinkTarget is null && File.Exists(Path.Combine(candidate, MarkerFile)))
+            {
+                Remove(candidate);
+            }
+        }
     }
 
     /// <summary>Removes a staging tree even where a restrictive directory mode would block deletion.</summary>

@@ -21,7 +21,7 @@ public readonly record struct UnixFileStatus(
     ulong Inode,
     uint LinkCount);
 
-/// <summary>Thin wrappers over the Linux calls envship needs for exact metadata: statx, utimensat, rename and link.</summary>
+/// <summary>Thin wrappers over the Linux calls envship needs for exact metadata: statx, utimensat, rename, renameat2 and link.</summary>
 public static partial class UnixFileSystem
 {
     private const int AtCurrentDirectory = -100;
@@ -29,6 +29,11 @@ public static partial class UnixFileSystem
     private const uint StatxBasicStats = 0x7ff;
     private const long UtimeOmit = (1L << 30) - 2;
     private const int StatxBufferSize = 256;
+    private const int AtEmptyPath = 0x1000;
+    private const uint RenameExchange = 2;
+    private const int ErrnoInvalid = 22;
+    private const int ErrnoNotImplemented = 38;
+    private const int ErrnoNotSupported = 95;
 
     public static UnixFileStatus Stat(string path) =>
         TryStat(path) ?? throw IoError("stat", path);
@@ -92,6 +97,39 @@ public static partial class UnixFileSystem
         }
     }
 
+    /// <summary>
+    /// renameat2(RENAME_EXCHANGE): swaps two paths in one step, so neither is ever missing.
+    /// Answers false where the kernel or filesystem cannot, so the caller falls back to two renames.
+    /// </summary>
+    public static bool TryExchange(string first, string second)
+    {
+        if (NativeMethods.RenameAt2(AtCurrentDirectory, first, AtCurrentDirectory, second, RenameExchange) == 0)
+        {
+            return true;
+        }
+
+        var errno = Marshal.GetLastPInvokeError();
+        if (errno is ErrnoInvalid or ErrnoNotImplemented or ErrnoNotSupported)
+        {
+            return false;
+        }
+
+        throw new IOException($"Cannot exchange '{first}' and '{second}': {Marshal.GetPInvokeErrorMessage(errno)}", errno);
+    }
+
+    /// <summary>The inode behind an open handle, to tell whether a path still names the file that was opened.</summary>
+    public static ulong InodeOf(Microsoft.Win32.SafeHandles.SafeFileHandle handle)
+    {
+        ArgumentNullException.ThrowIfNull(handle);
+        Span<byte> buffer = stackalloc byte[StatxBufferSize];
+        if (NativeMethods.Statx((int)handle.DangerousGetHandle(), string.Empty, AtEmptyPath, StatxBasicStats, ref MemoryMarshal.GetReference(buffer)) != 0)
+        {
+            throw IoError("stat", "an open file");
+        }
+
+        return BinaryPrimitives.ReadUInt64LittleEndian(buffer[32..]);
+    }
+
     public static void HardLink(string existing, string newPath)
     {
         if (NativeMethods.Link(existing, newPath) != 0)
@@ -116,6 +154,9 @@ public static partial class UnixFileSystem
 
         [LibraryImport("libc", EntryPoint = "rename", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
         internal static partial int Rename(string oldPath, string newPath);
+
+        [LibraryImport("libc", EntryPoint = "renameat2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+        internal static partial int RenameAt2(int oldDirectoryFd, string oldPath, int newDirectoryFd, string newPath, uint flags);
 
         [LibraryImport("libc", EntryPoint = "link", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
         internal static partial int Link(string oldPath, string newPath);
