@@ -34,7 +34,7 @@ public sealed class TarArchiveWriter : IArchiveWriter
     public void WriteManifest(byte[] json, long mtimeNs)
     {
         ArgumentNullException.ThrowIfNull(json);
-        var entry = NewEntry(TarEntryType.RegularFile, Manifest.EntryName, 0b110_100_100, mtimeNs);
+        var entry = NewEntry(TarEntryType.RegularFile, Manifest.EntryName, 0b110_100_100, mtimeNs, ManifestDigest.Attribute(json));
         using var data = new MemoryStream(json, writable: false);
         entry.DataStream = data;
         Write(entry);
@@ -106,8 +106,8 @@ public sealed class TarArchiveWriter : IArchiveWriter
         _tar.WriteEntry(entry);
     }
 
-    private PaxTarEntry NewEntry(TarEntryType type, string path, int mode, long mtimeNs) =>
-        new(type, _memberPrefix + path)
+    private PaxTarEntry NewEntry(TarEntryType type, string path, int mode, long mtimeNs, IEnumerable<KeyValuePair<string, string>>? attributes = null) =>
+        new(type, _memberPrefix + path, attributes ?? [])
         {
             Mode = (UnixFileMode)(mode & 0xFFF),
             Uid = 0,

@@ -50,5 +50,5 @@ public sealed class ManifestValidatorTests
         Entries = entries,
     };
 
-    private static ManifestEntry File(string path) => new() { Path = path, Type = EntryType.File, Mode = 420, MtimeNs = 0, Size = 0, Sha256 = "" };
+    private static ManifestEntry File(string path) => new() { Path = path, Type = EntryType.File, Mode = 420, MtimeNs = 0, Size = 0, Sha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" };
 }
