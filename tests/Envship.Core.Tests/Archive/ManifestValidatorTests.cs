@@ -13,6 +13,12 @@ public sealed class ManifestValidatorTests
         { "below a symlink", [new ManifestEntry { Path = "lib", Type = EntryType.Symlink, Mode = 511, MtimeNs = 0, Target = "/etc" }, File("lib/passwd")] },
         { "hard link outside", [new ManifestEntry { Path = "x", Type = EntryType.Hardlink, Mode = 420, MtimeNs = 0, Target = "/etc/shadow" }] },
         { "hard link forward", [new ManifestEntry { Path = "x", Type = EntryType.Hardlink, Mode = 420, MtimeNs = 0, Target = "y" }, File("y")] },
+        { "negative size", [File("a") with { Size = -1 }] },
+        { "malformed sha256", [File("a") with { Sha256 = "not-a-hash" }] },
+        { "summary total lies", [File("a") with { Size = 5 }] },
+        { "segment past the end", [File("a") with { Relocation = new FileRelocation { Kind = RelocationKind.Binary, Segments = [new BinarySegment { Offset = 10, Length = 4, StringLength = 2, Occurrences = 1 }] } }] },
+        { "symlink target with NUL", [new ManifestEntry { Path = "l", Type = EntryType.Symlink, Mode = 511, MtimeNs = 0, Target = "a\0b" }] },
+        { "null entry", [null!] },
     };
 
     [Theory]
