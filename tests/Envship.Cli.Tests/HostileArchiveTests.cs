@@ -80,6 +80,24 @@ public sealed class HostileArchiveTests(TinyEnvironment env) : IClassFixture<Tin
         AssertRefusedWithoutSideEffects(archive, sandbox, "truncated");
     }
 
+    /// <summary>The policy: a declared symlink may point anywhere; it is created as a link, reported, and nothing goes through it.</summary>
+    [Theory]
+    [InlineData("lib/up", "../../outside")]
+    [InlineData("lib/abs", "/usr/lib")]
+    public void A_declared_symlink_leaving_the_prefix_is_kept_and_reported(string link, string target)
+    {
+        var attack = new Attack(HostileArchiveBuilder.Read(env.Tar), env.Work.CreateDirectory("sandbox-policy-" + Path.GetFileName(link)));
+        var archive = HostileArchiveBuilder.Write(env.Work.Combine($"policy-{Path.GetFileName(link)}.tar.zst"), attack.Add(Link(link, target), Symlink(link, target)), ArchiveFormat.TarZst);
+        var destination = Path.Combine(attack.Sandbox, "dest-parent", "env");
+        var outsideBefore = TreeSnapshot.Take(Path.Combine(attack.Sandbox, "outside"));
+
+        var result = CliRunner.RunOk("deploy", archive, "--prefix", destination);
+
+        Assert.Contains($"{link}: symlink to '{target}' leaves the environment", result.StdErr, StringComparison.Ordinal);
+        Assert.Equal(target, new FileInfo(Path.Combine(destination, link)).LinkTarget);
+        Assert.Equal(outsideBefore, TreeSnapshot.Take(Path.Combine(attack.Sandbox, "outside")));
+    }
+
     private static void AssertRefusedWithoutSideEffects(string archive, string sandbox, string expected)
     {
         var parent = Directory.CreateDirectory(Path.Combine(sandbox, "dest-parent")).FullName;

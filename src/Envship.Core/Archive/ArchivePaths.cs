@@ -49,6 +49,13 @@ public static class ArchivePaths
         return null;
     }
 
+    /// <summary>Symlinks the manifest declares that resolve outside the prefix: kept as links, and reported.</summary>
+    public static IEnumerable<ManifestEntry> SymlinksLeavingPrefix(Manifest manifest)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        return manifest.Entries.Where(e => e.Type == EntryType.Symlink && e.Target is not null && LeavesPrefix(e.Path, e.Target));
+    }
+
     /// <summary>True when a symlink with this text, placed at <paramref name="linkPath"/>, resolves outside the prefix.</summary>
     public static bool LeavesPrefix(string linkPath, string target)
     {
