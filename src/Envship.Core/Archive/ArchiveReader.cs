@@ -191,6 +191,13 @@ public sealed class ArchiveReader : IDisposable
         foreach (var entry in Manifest.Entries)
         {
             var full = System.IO.Path.Combine(ArchivePath, entry.Path);
+            var kind = Platform.UnixFileSystem.TryStat(full)?.Kind;
+            if (entry.Type is EntryType.File or EntryType.Hardlink && kind != Platform.UnixFileKind.RegularFile)
+            {
+                // Opening a FIFO would block and a symlink would read whatever it names: only real files are read.
+                throw new EnvshipException(ExitCode.DamagedArchive, $"{ArchivePath}: '{entry.Path}' is not a regular file in this directory archive ({kind?.ToString() ?? "missing"}), but the manifest says {entry.Type}. Pack the environment again with --format dir.");
+            }
+
             switch (entry.Type)
             {
                 case EntryType.File:
