@@ -32,6 +32,7 @@ public sealed class HostileArchiveTests(TinyEnvironment env) : IClassFixture<Tin
         ["symlink climbing out then write through it"] = (a => a.Add(Link("lib/up", "../../outside"), Symlink("lib/up", "../../outside"), File("lib/up/pwned", "pwned")), ArchiveFormat.TarZst, "would be written through 'lib/up', a symlink"),
         ["symlink inside staging then write through it"] = (a => a.Add(Link("lib/alias", "../share/doc"), Symlink("lib/alias", "../share/doc"), File("lib/alias/new.txt", "pwned")), ArchiveFormat.Tar, "would be written through 'lib/alias', a symlink"),
         ["manifest entry below a symlink"] = (a => a.Add(Link("lib/escape", a.Outside("")), Symlink("lib/escape", a.Outside(""))).Add(FileEntry("lib/escape/pwned", "pwned"), File("lib/escape/pwned", "pwned")), ArchiveFormat.Tar, "lies below 'lib/escape', which is a symlink"),
+        ["symlink named .envship"] = (a => a.Add(Link(".envship", a.Outside("")), Symlink(".envship", a.Outside(""))), ArchiveFormat.Tar, "entry '.envship' takes a name reserved for what deploy itself writes"),
         ["character device"] = (a => a.WithMembers(m => m.Insert(0, new RawMember("share/null", TarEntryType.CharacterDevice, []) { DeviceMajor = 1, DeviceMinor = 3 })), ArchiveFormat.Tar, "is a character device node"),
         ["block device"] = (a => a.WithMembers(m => m.Insert(0, new RawMember("share/sda", TarEntryType.BlockDevice, []) { DeviceMajor = 8 })), ArchiveFormat.TarZst, "is a block device node"),
         ["fifo"] = (a => a.WithMembers(m => m.Insert(0, new RawMember("share/pipe", TarEntryType.Fifo, []))), ArchiveFormat.Tar, "is a FIFO (named pipe)"),
@@ -94,6 +95,34 @@ public sealed class HostileArchiveTests(TinyEnvironment env) : IClassFixture<Tin
         var result = CliRunner.RunOk("deploy", archive, "--prefix", destination);
 
         Assert.Contains($"{link}: symlink to '{target}' leaves the environment", result.StdErr, StringComparison.Ordinal);
+        Assert.Equal(target, new FileInfo(Path.Combine(destination, link)).LinkTarget);
+        Assert.Equal(outsideBefore, TreeSnapshot.Take(Path.Combine(attack.Sandbox, "outside")));
+    }
+
+    /// <summary>Deploy writes bin/activate and bin/deactivate itself; never through a declared symlink, dangling or not.</summary>
+    [Theory]
+    [InlineData("bin")]
+    [InlineData("bin/activate")]
+    public void Activation_scripts_are_never_written_through_a_declared_symlink(string link)
+    {
+        var attack = new Attack(HostileArchiveBuilder.Read(env.Tar), env.Work.CreateDirectory("sandbox-activate-" + Path.GetFileName(link)));
+        var target = link == "bin" ? attack.Outside("") : attack.Outside("activate");
+        if (link == "bin")
+        {
+            attack.WithManifest(m => m with
+            {
+                Entries = [.. m.Entries.Where(e => e.Path != "bin" && !e.Path.StartsWith("bin/", StringComparison.Ordinal))],
+                Summary = m.Summary with { TotalBytes = m.Entries.Where(e => e.Type == EntryType.File && !e.Path.StartsWith("bin/", StringComparison.Ordinal)).Sum(e => e.Size) },
+            });
+            attack.WithMembers(m => m.RemoveAll(x => x.Name.StartsWith("bin/", StringComparison.Ordinal)));
+        }
+
+        var archive = HostileArchiveBuilder.Write(env.Work.Combine($"activate-{Path.GetFileName(link)}.tar"), attack.Add(Link(link, target), Symlink(link, target)), ArchiveFormat.Tar);
+        var destination = Path.Combine(attack.Sandbox, "dest-parent", "env");
+        var outsideBefore = TreeSnapshot.Take(Path.Combine(attack.Sandbox, "outside"));
+
+        CliRunner.RunOk("deploy", archive, "--prefix", destination, "-q");
+
         Assert.Equal(target, new FileInfo(Path.Combine(destination, link)).LinkTarget);
         Assert.Equal(outsideBefore, TreeSnapshot.Take(Path.Combine(attack.Sandbox, "outside")));
     }

@@ -28,6 +28,11 @@ public static class ManifestValidator
                 throw Tampered(archivePath, $"entry '{entry.Path}' {problem}");
             }
 
+            if (entry.Path == ".envship" || entry.Path.StartsWith(".envship/", StringComparison.Ordinal) || entry.Path.EndsWith(".envship-rewrite", StringComparison.Ordinal))
+            {
+                throw Tampered(archivePath, $"entry '{entry.Path}' takes a name reserved for what deploy itself writes (.envship/ and *.envship-rewrite)");
+            }
+
             if (!seen.TryAdd(entry.Path, entry.Type))
             {
                 throw Tampered(archivePath, $"entry '{entry.Path}' appears twice");
