@@ -30,12 +30,13 @@ public sealed class HostileFuzzTests(TinyEnvironment env, ITestOutputHelper log)
         var corrupted = env.Work.Combine($"fuzz-{format}.archive");
         var expected = DeployAndDescribe(env.Archive(format), destination);
         var random = new Random(seed);
+        var headers = HeaderBlocks(original);
         int identical = 0, refused = 0;
         var failures = new List<string>();
         var clock = Stopwatch.StartNew();
         for (var i = 0; i < cases && failures.Count < 10; i++)
         {
-            var (bytes, what) = Corrupt(original, random);
+            var (bytes, what) = Corrupt(original, headers, random);
             File.WriteAllBytes(corrupted, bytes);
             var (result, outcome) = Deploy(corrupted, destination);
             if (result is not null)
@@ -73,8 +74,11 @@ public sealed class HostileFuzzTests(TinyEnvironment env, ITestOutputHelper log)
         Assert.True(refused > 0, "no corruption was ever detected: the fuzzer is not reaching the reader");
     }
 
-    /// <summary>Flips 1–8 bytes anywhere, or truncates at a random length, or both.</summary>
-    private static (byte[] Bytes, string What) Corrupt(byte[] original, Random random)
+    /// <summary>
+    /// Flips 1–8 bytes, or truncates at a random length, or both. In a plain tar half the flips land
+    /// in header blocks (ustar and pax), where the reader's own parsing is exercised rather than the hashes.
+    /// </summary>
+    private static (byte[] Bytes, string What) Corrupt(byte[] original, List<int> headers, Random random)
     {
         var mode = random.Next(3);
         var bytes = mode == 1 ? original[..random.Next(original.Length)] : (byte[])original.Clone();
@@ -84,7 +88,7 @@ public sealed class HostileFuzzTests(TinyEnvironment env, ITestOutputHelper log)
             var flips = random.Next(1, 9);
             for (var f = 0; f < flips; f++)
             {
-                var at = random.Next(bytes.Length);
+                var at = headers.Count > 0 && random.Next(2) == 0 ? headers[random.Next(headers.Count)] + random.Next(512) : random.Next(bytes.Length);
                 bytes[at] ^= (byte)random.Next(1, 256);
                 what += $"flip@{at} ";
             }
@@ -97,6 +101,25 @@ public sealed class HostileFuzzTests(TinyEnvironment env, ITestOutputHelper log)
         }
 
         return (bytes, what.Trim());
+    }
+
+    /// <summary>Offsets of the 512-byte tar header blocks (ustar headers and the pax records after them) in an uncompressed archive.</summary>
+    private static List<int> HeaderBlocks(byte[] archive)
+    {
+        var blocks = new List<int>();
+        for (var offset = 0; offset + 512 <= archive.Length; offset += 512)
+        {
+            if (archive.AsSpan(offset + 257, 5).SequenceEqual("ustar"u8))
+            {
+                blocks.Add(offset);
+                if (archive[offset + 156] == (byte)'x')
+                {
+                    blocks.Add(offset + 512);
+                }
+            }
+        }
+
+        return blocks;
     }
 
     /// <summary>The result, or the exception; a deploy that outlives the timeout is cancelled and reported.</summary>
