@@ -38,6 +38,13 @@ public static class ManifestValidator
                 throw Tampered(archivePath, $"entry '{entry.Path}' appears twice");
             }
 
+            CheckEntry(entry, seen, archivePath);
+            totalBytes = entry.Type == EntryType.File ? checked(totalBytes + entry.Size) : totalBytes;
+        }
+
+        // A second pass, so a parent declared after its children is caught as well.
+        foreach (var entry in manifest.Entries)
+        {
             for (var parent = Path.GetDirectoryName(entry.Path); !string.IsNullOrEmpty(parent); parent = Path.GetDirectoryName(parent))
             {
                 if (seen.TryGetValue(parent, out var parentType) && parentType != EntryType.Directory)
@@ -45,9 +52,6 @@ public static class ManifestValidator
                     throw Tampered(archivePath, $"entry '{entry.Path}' lies below '{parent}', which is a {parentType.ToString().ToLowerInvariant()}, not a directory");
                 }
             }
-
-            CheckEntry(entry, seen, archivePath);
-            totalBytes = entry.Type == EntryType.File ? checked(totalBytes + entry.Size) : totalBytes;
         }
 
         if (manifest.Summary.TotalBytes != totalBytes)

@@ -13,6 +13,8 @@ public sealed class ManifestValidatorTests
         { "below a symlink", [new ManifestEntry { Path = "lib", Type = EntryType.Symlink, Mode = 511, MtimeNs = 0, Target = "/etc" }, File("lib/passwd")] },
         { "hard link outside", [new ManifestEntry { Path = "x", Type = EntryType.Hardlink, Mode = 420, MtimeNs = 0, Target = "/etc/shadow" }] },
         { "hard link forward", [new ManifestEntry { Path = "x", Type = EntryType.Hardlink, Mode = 420, MtimeNs = 0, Target = "y" }, File("y")] },
+        { "symlink declared after an entry below it", [File("lib/passwd"), new ManifestEntry { Path = "lib", Type = EntryType.Symlink, Mode = 511, MtimeNs = 0, Target = "/etc" }] },
+        { "file declared after an entry below it", [File("a/b"), File("a")] },
         { "negative size", [File("a") with { Size = -1 }] },
         { "malformed sha256", [File("a") with { Sha256 = "not-a-hash" }] },
         { "summary total lies", [File("a") with { Size = 5 }] },
