@@ -175,8 +175,7 @@ public sealed class ArchiveReader : IDisposable
 
     public static bool IsDamage(Exception ex) =>
         ex is InvalidDataException or EndOfStreamException or FormatException or ZstdException or ArgumentException
-            or OverflowException or InvalidOperationException or NotSupportedException or IndexOutOfRangeException
-            or KeyNotFoundException or NullReferenceException;
+            or OverflowException or InvalidOperationException or NotSupportedException or IndexOutOfRangeException;
 
     public void Dispose()
     {
