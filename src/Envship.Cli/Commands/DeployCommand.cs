@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Envship.Cli.Rendering;
+using Envship.Core.Archive;
 using Envship.Core.Deploy;
 
 namespace Envship.Cli.Commands;
@@ -73,6 +74,11 @@ internal static class DeployCommand
 
                 if (!parse.GetValue(quiet))
                 {
+                    foreach (var link in ArchivePaths.SymlinksLeavingPrefix(result.Manifest))
+                    {
+                        console.Warning($"{link.Path}: symlink to '{link.Target}' leaves the environment; it was created as a link only, and nothing was written through it.");
+                    }
+
                     console.Error($"envship: deployed {result.Manifest.Summary.Files} files to {result.Destination} ({result.FilesRelocated} relocated from {result.Manifest.SourcePrefix}) in {clock.Elapsed.TotalSeconds:0.0} s; verified sha256 {result.ArchiveSha256}.");
                     console.Line($"To activate:  {result.ActivationCommand}");
                 }

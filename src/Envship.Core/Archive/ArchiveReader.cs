@@ -6,7 +6,11 @@ using ZstdSharp;
 namespace Envship.Core.Archive;
 
 /// <summary>One member after the manifest. <see cref="Data"/> is valid until the next member is read.</summary>
-public sealed record ArchiveMember(string Path, EntryType Type, string? LinkTarget, Stream? Data);
+public sealed record ArchiveMember(string Path, EntryType Type, string? LinkTarget, Stream? Data)
+{
+    /// <summary>The data size the member's own header declares, checked against the manifest before any byte is read.</summary>
+    public long Size { get; init; }
+}
 
 /// <summary>
 /// Opens any envship archive, telling its format by magic bytes, and reads the manifest first.
@@ -17,14 +21,16 @@ public sealed class ArchiveReader : IDisposable
     private readonly FileStream? _file;
     private readonly HashingReadStream? _raw;
     private readonly Stream? _decompressed;
+    private readonly ExpansionLimitStream? _limited;
     private readonly TarReader? _tar;
     private readonly string _memberPrefix;
     private readonly Dictionary<string, byte[]> _metadata = new(StringComparer.Ordinal);
     private TarEntry? _pending;
     private string? _lastMember;
 
-    private ArchiveReader(string path, ArchiveFormat format, FileStream? file, HashingReadStream? raw, Stream? decompressed, TarReader? tar, Manifest manifest, string memberPrefix)
+    private ArchiveReader(string path, ArchiveFormat format, FileStream? file, HashingReadStream? raw, Stream? decompressed, ExpansionLimitStream? limited, TarReader? tar, Manifest manifest, string memberPrefix)
     {
+        _limited = limited;
         ArchivePath = path;
         Format = format;
         _file = file;
@@ -49,7 +55,9 @@ public sealed class ArchiveReader : IDisposable
                 throw new EnvshipException(ExitCode.DamagedArchive, $"{path}: this directory has no {Manifest.EntryName}, so it is not an envship archive. Pass a file made by 'envship pack' or a directory made by 'envship pack --format dir'.");
             }
 
-            return new ArchiveReader(path, ArchiveFormat.Directory, null, null, null, null, ManifestJson.Deserialize(File.ReadAllBytes(manifestPath), manifestPath), "");
+            var directoryManifest = ParseManifest(File.ReadAllBytes(manifestPath), manifestPath, path);
+            ManifestValidator.Validate(directoryManifest, path);
+            return new ArchiveReader(path, ArchiveFormat.Directory, null, null, null, null, null, directoryManifest, "");
         }
 
         if (!File.Exists(path))
@@ -72,9 +80,12 @@ public sealed class ArchiveReader : IDisposable
                 ArchiveFormat.TarGz => new GZipStream(raw, CompressionMode.Decompress, leaveOpen: true),
                 _ => raw,
             };
-            var tar = new TarReader(decompressed, leaveOpen: true);
-            var (manifest, prefix) = ReadManifest(path, tar);
-            return new ArchiveReader(path, format, file, raw, decompressed, tar, manifest, prefix);
+            var limited = new ExpansionLimitStream(decompressed, path);
+            var tar = new TarReader(limited, leaveOpen: true);
+            var (manifest, prefix) = ReadManifest(path, tar, digestRequired: format == ArchiveFormat.Tar);
+            ManifestValidator.Validate(manifest, path);
+            limited.Limit = ExpansionLimitStream.BudgetFor(manifest, limited.BytesRead);
+            return new ArchiveReader(path, format, file, raw, decompressed, limited, tar, manifest, prefix);
         }
         catch
         {
@@ -158,23 +169,16 @@ public sealed class ArchiveReader : IDisposable
                 continue;
             }
 
-            var name = StripPrefix(entry.Name);
+            var name = StripPrefix(entry.Name, "member");
             _lastMember = name;
-            var type = entry.EntryType switch
-            {
-                TarEntryType.RegularFile or TarEntryType.V7RegularFile => EntryType.File,
-                TarEntryType.Directory => EntryType.Directory,
-                TarEntryType.SymbolicLink => EntryType.Symlink,
-                TarEntryType.HardLink => EntryType.Hardlink,
-                _ => throw new EnvshipException(ExitCode.DamagedArchive, $"{ArchivePath}: member '{name}' is a {entry.EntryType}, which envship archives never contain. The archive was not made by envship or was tampered with."),
-            };
+            var type = MemberType(entry, name);
             var target = type switch
             {
-                EntryType.Hardlink => StripPrefix(entry.LinkName),
+                EntryType.Hardlink => StripPrefix(entry.LinkName, $"hard link '{name}' points to"),
                 EntryType.Symlink => entry.LinkName,
                 _ => null,
             };
-            yield return new ArchiveMember(name, type, target, entry.DataStream);
+            yield return new ArchiveMember(name, type, target, entry.DataStream) { Size = entry.Length };
         }
     }
 
@@ -188,7 +192,7 @@ public sealed class ArchiveReader : IDisposable
 
         try
         {
-            _decompressed!.CopyTo(Stream.Null);
+            _limited!.CopyTo(Stream.Null);
             _raw.CopyTo(Stream.Null);
         }
         catch (Exception ex) when (IsDamage(ex))
@@ -217,6 +221,7 @@ public sealed class ArchiveReader : IDisposable
     public void Dispose()
     {
         _tar?.Dispose();
+        _limited?.Dispose();
         _decompressed?.Dispose();
         _file?.Dispose();
     }
@@ -236,7 +241,7 @@ public sealed class ArchiveReader : IDisposable
     // The prefix's own .envship/ is never packed, so every .envship/ member is metadata written after the manifest.
     private bool TryKeepMetadata(TarEntry entry)
     {
-        var name = StripPrefix(entry.Name);
+        var name = StripPrefix(entry.Name, "member");
         if (!name.StartsWith(".envship/", StringComparison.Ordinal))
         {
             return false;
@@ -278,12 +283,19 @@ public sealed class ArchiveReader : IDisposable
         foreach (var entry in Manifest.Entries)
         {
             var full = System.IO.Path.Combine(ArchivePath, entry.Path);
+            var kind = Platform.UnixFileSystem.TryStat(full)?.Kind;
+            if (entry.Type is EntryType.File or EntryType.Hardlink && kind != Platform.UnixFileKind.RegularFile)
+            {
+                // Opening a FIFO would block and a symlink would read whatever it names: only real files are read.
+                throw new EnvshipException(ExitCode.DamagedArchive, $"{ArchivePath}: '{entry.Path}' is not a regular file in this directory archive ({kind?.ToString() ?? "missing"}), but the manifest says {entry.Type}. Pack the environment again with --format dir.");
+            }
+
             switch (entry.Type)
             {
                 case EntryType.File:
                     using (var data = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan))
                     {
-                        yield return new ArchiveMember(entry.Path, entry.Type, null, data);
+                        yield return new ArchiveMember(entry.Path, entry.Type, null, data) { Size = data.Length };
                     }
 
                     break;
@@ -297,22 +309,60 @@ public sealed class ArchiveReader : IDisposable
         }
     }
 
-    private string StripPrefix(string name)
+    /// <summary>Refuses a name that could land outside the destination before anything else looks at it.</summary>
+    private string StripPrefix(string name, string what)
     {
-        if (_memberPrefix.Length > 0)
+        var trimmed = name.Length > 1 ? name.TrimEnd('/') : name;
+        if (ArchivePaths.Problem(trimmed) is { } problem)
         {
-            if (!name.StartsWith(_memberPrefix, StringComparison.Ordinal))
-            {
-                throw new EnvshipException(ExitCode.DamagedArchive, $"{ArchivePath}: member '{name}' is outside the archive root '{_memberPrefix}'. The archive was tampered with.");
-            }
-
-            name = name[_memberPrefix.Length..];
+            throw new EnvshipException(ExitCode.DamagedArchive, $"{ArchivePath}: {what} '{name}', which {problem}. Nothing outside the staging directory was touched; the archive was not made by envship or was tampered with, do not deploy it.");
         }
 
-        return name.TrimEnd('/');
+        if (_memberPrefix.Length > 0)
+        {
+            if (!trimmed.StartsWith(_memberPrefix, StringComparison.Ordinal))
+            {
+                throw new EnvshipException(ExitCode.DamagedArchive, $"{ArchivePath}: {what} '{name}', which is outside the archive root '{_memberPrefix}'. The archive was tampered with; do not deploy it.");
+            }
+
+            trimmed = trimmed[_memberPrefix.Length..];
+        }
+
+        return trimmed;
     }
 
-    private static (Manifest Manifest, string MemberPrefix) ReadManifest(string path, TarReader tar)
+    private EntryType MemberType(TarEntry entry, string name) => entry.EntryType switch
+    {
+        TarEntryType.RegularFile or TarEntryType.V7RegularFile => EntryType.File,
+        TarEntryType.Directory => EntryType.Directory,
+        TarEntryType.SymbolicLink => EntryType.Symlink,
+        TarEntryType.HardLink => EntryType.Hardlink,
+        var other => throw new EnvshipException(
+            ExitCode.DamagedArchive,
+            $"{ArchivePath}: member '{name}' is {Describe(other)}, which envship never creates: special files could reach hardware or block a reader. The archive was not made by envship or was tampered with; do not deploy it."),
+    };
+
+    private static string Describe(TarEntryType type) => type switch
+    {
+        TarEntryType.CharacterDevice => "a character device node",
+        TarEntryType.BlockDevice => "a block device node",
+        TarEntryType.Fifo => "a FIFO (named pipe)",
+        _ => $"a tar entry of type {type}",
+    };
+
+    private static Manifest ParseManifest(byte[] json, string source, string archivePath)
+    {
+        try
+        {
+            return ManifestJson.Deserialize(json, source);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new EnvshipException(ExitCode.DamagedArchive, $"{archivePath}: {ex.Message} The archive is damaged or was not made by envship; copy it again.", ex);
+        }
+    }
+
+    private static (Manifest Manifest, string MemberPrefix) ReadManifest(string path, TarReader tar, bool digestRequired)
     {
         TarEntry? first;
         try
@@ -329,19 +379,30 @@ public sealed class ArchiveReader : IDisposable
             throw new EnvshipException(ExitCode.DamagedArchive, $"{path}: the first member is not {Manifest.EntryName}, so this is not an envship archive. Pack it with 'envship pack'.");
         }
 
+        if (first.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile) || first.Length > ExpansionLimitStream.ManifestCap)
+        {
+            throw new EnvshipException(ExitCode.DamagedArchive, $"{path}: member '{first.Name}' is a {first.EntryType} of {first.Length} bytes; a manifest is a regular file of at most {ExpansionLimitStream.ManifestCap} bytes. The archive is damaged or was tampered with; do not deploy it.");
+        }
+
         using var json = new MemoryStream();
         try
         {
             first.DataStream.CopyTo(json);
+            if (json.Length != first.Length)
+            {
+                throw new EndOfStreamException($"the manifest ends after {json.Length} of {first.Length} bytes");
+            }
         }
         catch (Exception ex) when (IsDamage(ex))
         {
             throw new EnvshipException(ExitCode.DamagedArchive, $"{path}: the manifest is damaged ({ex.Message}). Copy the archive again.", ex);
         }
 
-        var manifest = ManifestJson.Deserialize(json.ToArray(), $"{path}: {first.Name}");
+        var bytes = json.ToArray();
+        ManifestDigest.Verify(first, bytes, path, digestRequired);
+        var manifest = ParseManifest(bytes, first.Name, path);
         var prefix = first.Name[..^Manifest.EntryName.Length];
-        if (prefix != (manifest.ArchiveRoot.Length == 0 ? "" : manifest.ArchiveRoot.TrimEnd('/') + "/"))
+        if (manifest.ArchiveRoot is null || prefix != (manifest.ArchiveRoot.Length == 0 ? "" : manifest.ArchiveRoot.TrimEnd('/') + "/"))
         {
             throw new EnvshipException(ExitCode.DamagedArchive, $"{path}: the manifest sits under '{prefix}' but declares archive root '{manifest.ArchiveRoot}'. The archive was tampered with.");
         }

@@ -1,20 +1,36 @@
 namespace Envship.Core.Archive;
 
 /// <summary>
-/// Refuses a manifest whose paths could write outside the destination: absolute paths, <c>..</c>,
-/// duplicates, entries below a symlink, and hard links to anything but an earlier regular file.
+/// Refuses a manifest whose paths could write outside the destination (absolute paths, <c>..</c>,
+/// duplicates, entries below a symlink, hard links to anything but an earlier regular file) or whose
+/// numbers cannot be true (negative or inconsistent sizes, malformed hashes, relocation segments
+/// outside their file). Everything the deploy later trusts is checked here, before anything is written.
 /// </summary>
 public static class ManifestValidator
 {
+    private const int MaxSegmentBytes = 1 << 20;
+
     public static void Validate(Manifest manifest, string archivePath)
     {
         ArgumentNullException.ThrowIfNull(manifest);
+        CheckTopLevel(manifest, archivePath);
         var seen = new Dictionary<string, EntryType>(StringComparer.Ordinal);
+        long totalBytes = 0;
         foreach (var entry in manifest.Entries)
         {
-            if (!IsSafeRelativePath(entry.Path))
+            if (entry is null)
             {
-                throw Tampered(archivePath, $"entry '{entry.Path}' is not a plain relative path (absolute, empty, '.' or '..' components)");
+                throw Tampered(archivePath, "an entry is null");
+            }
+
+            if (ArchivePaths.Problem(entry.Path) is { } problem)
+            {
+                throw Tampered(archivePath, $"entry '{entry.Path}' {problem}");
+            }
+
+            if (entry.Path == ".envship" || entry.Path.StartsWith(".envship/", StringComparison.Ordinal) || entry.Path.EndsWith(".envship-rewrite", StringComparison.Ordinal))
+            {
+                throw Tampered(archivePath, $"entry '{entry.Path}' takes a name reserved for what deploy itself writes (.envship/ and *.envship-rewrite)");
             }
 
             if (!seen.TryAdd(entry.Path, entry.Type))
@@ -22,6 +38,13 @@ public static class ManifestValidator
                 throw Tampered(archivePath, $"entry '{entry.Path}' appears twice");
             }
 
+            CheckEntry(entry, seen, archivePath);
+            totalBytes = entry.Type == EntryType.File ? checked(totalBytes + entry.Size) : totalBytes;
+        }
+
+        // A second pass, so a parent declared after its children is caught as well.
+        foreach (var entry in manifest.Entries)
+        {
             for (var parent = Path.GetDirectoryName(entry.Path); !string.IsNullOrEmpty(parent); parent = Path.GetDirectoryName(parent))
             {
                 if (seen.TryGetValue(parent, out var parentType) && parentType != EntryType.Directory)
@@ -29,24 +52,109 @@ public static class ManifestValidator
                     throw Tampered(archivePath, $"entry '{entry.Path}' lies below '{parent}', which is a {parentType.ToString().ToLowerInvariant()}, not a directory");
                 }
             }
+        }
 
-            if (entry.Type == EntryType.Hardlink && (entry.Target is null || !seen.TryGetValue(entry.Target, out var targetType) || targetType != EntryType.File))
-            {
-                throw Tampered(archivePath, $"hard link '{entry.Path}' must point to an earlier regular file in the archive, not '{entry.Target}'");
-            }
-
-            if (entry.Type == EntryType.Symlink && string.IsNullOrEmpty(entry.Target))
-            {
-                throw Tampered(archivePath, $"symlink '{entry.Path}' has no target");
-            }
+        if (manifest.Summary.TotalBytes != totalBytes)
+        {
+            throw Tampered(archivePath, $"the summary declares {manifest.Summary.TotalBytes} bytes of files but the entries add up to {totalBytes}");
         }
     }
 
-    internal static bool IsSafeRelativePath(string path) =>
-        path.Length > 0
-        && !path.StartsWith('/')
-        && !path.Contains('\0', StringComparison.Ordinal)
-        && path.Split('/').All(part => part.Length > 0 && part != "." && part != "..");
+    internal static bool IsSafeRelativePath(string path) => ArchivePaths.Problem(path) is null;
+
+    private static void CheckTopLevel(Manifest manifest, string archivePath)
+    {
+        if (manifest.Entries is null || manifest.Summary is null || manifest.Platform is null || manifest.Root is null
+            || manifest.Environments is null || manifest.SourcePrefix is null || manifest.ArchiveRoot is null)
+        {
+            throw Tampered(archivePath, "a required field (entries, summary, platform, root, environments, source_prefix or archive_root) is missing or null");
+        }
+
+        if (manifest.ArchiveRoot.Length > 0 && ArchivePaths.Problem(manifest.ArchiveRoot.TrimEnd('/')) is { } problem)
+        {
+            throw Tampered(archivePath, $"archive_root '{manifest.ArchiveRoot}' {problem}");
+        }
+
+        if (!manifest.SourcePrefix.StartsWith('/'))
+        {
+            throw Tampered(archivePath, $"source_prefix '{manifest.SourcePrefix}' is not an absolute path");
+        }
+    }
+
+    private static void CheckEntry(ManifestEntry entry, Dictionary<string, EntryType> seen, string archivePath)
+    {
+        if (!Enum.IsDefined(entry.Type))
+        {
+            throw Tampered(archivePath, $"entry '{entry.Path}' has unknown type {(int)entry.Type}");
+        }
+
+        switch (entry.Type)
+        {
+            case EntryType.File:
+                if (entry.Size < 0)
+                {
+                    throw Tampered(archivePath, $"file '{entry.Path}' declares a negative size ({entry.Size})");
+                }
+
+                if (entry.Sha256 is not { Length: 64 } sha || !sha.All(char.IsAsciiHexDigitLower))
+                {
+                    throw Tampered(archivePath, $"file '{entry.Path}' has no valid sha256 (64 lowercase hex digits)");
+                }
+
+                CheckRelocation(entry, archivePath);
+                break;
+            case EntryType.Hardlink:
+                if (entry.Target is null || !seen.TryGetValue(entry.Target, out var targetType) || targetType != EntryType.File)
+                {
+                    throw Tampered(archivePath, $"hard link '{entry.Path}' must point to an earlier regular file in the archive, not '{entry.Target}'");
+                }
+
+                break;
+            case EntryType.Symlink:
+                if (string.IsNullOrEmpty(entry.Target))
+                {
+                    throw Tampered(archivePath, $"symlink '{entry.Path}' has no target");
+                }
+
+                if (entry.Target.Contains('\0', StringComparison.Ordinal) || System.Text.Encoding.UTF8.GetByteCount(entry.Target) > ArchivePaths.MaxPathBytes)
+                {
+                    throw Tampered(archivePath, $"symlink '{entry.Path}' has a target with a NUL byte or longer than {ArchivePaths.MaxPathBytes} bytes");
+                }
+
+                break;
+            default:
+                break;
+        }
+    }
+
+    private static void CheckRelocation(ManifestEntry entry, string archivePath)
+    {
+        if (entry.Relocation is not { } relocation)
+        {
+            return;
+        }
+
+        if (!Enum.IsDefined(relocation.Kind))
+        {
+            throw Tampered(archivePath, $"file '{entry.Path}' has unknown relocation kind {(int)relocation.Kind}");
+        }
+
+        foreach (var segment in relocation.Segments ?? [])
+        {
+            var fits = segment is not null
+                && segment.Offset >= 0
+                && segment.Length is > 0 and <= MaxSegmentBytes
+                && segment.Offset <= entry.Size - segment.Length
+                && segment.StringLength >= 0 && segment.StringLength < segment.Length
+                && segment.Occurrences >= 0
+                && Enum.IsDefined(segment.Kind)
+                && (segment.Kind != SegmentKind.ElfRunpath || segment.Value is not null);
+            if (!fits)
+            {
+                throw Tampered(archivePath, $"file '{entry.Path}' has a relocation segment outside the file or with impossible lengths");
+            }
+        }
+    }
 
     private static EnvshipException Tampered(string archivePath, string what) =>
         new(ExitCode.DamagedArchive, $"{archivePath}: the manifest is unsafe: {what}. The archive was not made by envship or was tampered with; do not deploy it.");

@@ -31,12 +31,14 @@ public sealed class TarArchiveWriter : IArchiveWriter
         _memberPrefix = archiveRoot.Length == 0 ? "" : archiveRoot.TrimEnd('/') + "/";
     }
 
-    public void WriteManifest(byte[] json, long mtimeNs) => WriteMetadata(Manifest.EntryName, json, mtimeNs);
+    public void WriteManifest(byte[] json, long mtimeNs) => WriteSmallFile(Manifest.EntryName, json, mtimeNs, ManifestDigest.Attribute(json));
 
-    public void WriteMetadata(string name, byte[] content, long mtimeNs)
+    public void WriteMetadata(string name, byte[] content, long mtimeNs) => WriteSmallFile(name, content, mtimeNs, null);
+
+    private void WriteSmallFile(string name, byte[] content, long mtimeNs, IEnumerable<KeyValuePair<string, string>>? attributes)
     {
         ArgumentNullException.ThrowIfNull(content);
-        var entry = NewEntry(TarEntryType.RegularFile, name, 0b110_100_100, mtimeNs);
+        var entry = NewEntry(TarEntryType.RegularFile, name, 0b110_100_100, mtimeNs, attributes);
         using var data = new MemoryStream(content, writable: false);
         entry.DataStream = data;
         Write(entry);
@@ -108,8 +110,8 @@ public sealed class TarArchiveWriter : IArchiveWriter
         _tar.WriteEntry(entry);
     }
 
-    private PaxTarEntry NewEntry(TarEntryType type, string path, int mode, long mtimeNs) =>
-        new(type, _memberPrefix + path)
+    private PaxTarEntry NewEntry(TarEntryType type, string path, int mode, long mtimeNs, IEnumerable<KeyValuePair<string, string>>? attributes = null) =>
+        new(type, _memberPrefix + path, attributes ?? [])
         {
             Mode = (UnixFileMode)(mode & 0xFFF),
             Uid = 0,

@@ -1,3 +1,5 @@
+using Envship.Core.Platform;
+
 namespace Envship.Core.Deploy;
 
 /// <summary>
@@ -12,18 +14,29 @@ public static class ActivationScripts
     /// <summary>Writes both scripts unless the environment has its own; returns the relative paths written.</summary>
     public static IReadOnlyList<string> AddIfMissing(string stagingRoot, string destination, string environmentName)
     {
-        if (File.Exists(Path.Combine(stagingRoot, ActivatePath)) || File.Exists(Path.Combine(stagingRoot, DeactivatePath)))
+        // lstat, not File.Exists: a dangling symlink is the environment's own entry, and a symlinked
+        // bin/ may point outside the prefix, where nothing must ever be written.
+        var bin = UnixFileSystem.TryStat(Path.Combine(stagingRoot, "bin"));
+        if (UnixFileSystem.TryStat(Path.Combine(stagingRoot, ActivatePath)) is not null
+            || UnixFileSystem.TryStat(Path.Combine(stagingRoot, DeactivatePath)) is not null
+            || bin is { Kind: not UnixFileKind.Directory })
         {
             return [];
         }
 
         Directory.CreateDirectory(Path.Combine(stagingRoot, "bin"));
         const UnixFileMode Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
-        File.WriteAllText(Path.Combine(stagingRoot, ActivatePath), Activate(destination, environmentName));
-        File.WriteAllText(Path.Combine(stagingRoot, DeactivatePath), Deactivate());
+        WriteNew(Path.Combine(stagingRoot, ActivatePath), Activate(destination, environmentName));
+        WriteNew(Path.Combine(stagingRoot, DeactivatePath), Deactivate());
         File.SetUnixFileMode(Path.Combine(stagingRoot, ActivatePath), Mode);
         File.SetUnixFileMode(Path.Combine(stagingRoot, DeactivatePath), Mode);
         return [ActivatePath, DeactivatePath];
+    }
+
+    private static void WriteNew(string path, string text)
+    {
+        using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
+        file.Write(System.Text.Encoding.UTF8.GetBytes(text));
     }
 
     internal static string Quote(string value) => "'" + value.Replace("'", @"'\''", StringComparison.Ordinal) + "'";

@@ -16,7 +16,8 @@ public static class StagingDirectory
         var parent = Path.GetDirectoryName(destination)!;
         Directory.CreateDirectory(parent);
         var path = Path.Combine(parent, $".{Path.GetFileName(destination)}{Marker}{Guid.NewGuid():N}");
-        Directory.CreateDirectory(path);
+        // Private until the final rename, so no other local user can swap a component for a symlink mid-extraction.
+        Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         File.WriteAllText(Path.Combine(path, MarkerFile), $"{Environment.ProcessId}\n");
         return path;
     }

@@ -13,9 +13,13 @@ public readonly record struct DeployProgress(int EntriesDone, int EntriesTotal, 
 /// </summary>
 internal sealed class StagingExtractor(string staging, ArchiveReader reader, RelocationTarget target, IProgress<DeployProgress>? progress, PermissionPolicy? policy = null)
 {
+    // A lying size must end as a refusal when the data runs out, not as ENOSPC from reserving it up front.
+    private const long MaxPreallocation = 256L << 20;
+
     private readonly Manifest _manifest = reader.Manifest;
     private readonly PermissionPolicy _policy = policy ?? PermissionPolicy.Default;
     private readonly Dictionary<string, string> _deployedHashes = new(StringComparer.Ordinal);
+    private readonly StagingPaths _paths = new(staging, reader.ArchivePath);
 
     public int FilesRelocated { get; private set; }
 
@@ -23,25 +27,38 @@ internal sealed class StagingExtractor(string staging, ArchiveReader reader, Rel
     public Dictionary<string, string> ExtractAll(CancellationToken cancellationToken)
     {
         var expected = _manifest.Entries.ToDictionary(e => e.Path, StringComparer.Ordinal);
-        var done = new HashSet<string>(StringComparer.Ordinal);
+        var done = new Dictionary<string, EntryType>(StringComparer.Ordinal);
         var bytesTotal = _manifest.Entries.Sum(e => e.Type == EntryType.File ? e.Size : 0);
         long bytesDone = 0;
         foreach (var member in reader.ReadMembers())
         {
             cancellationToken.ThrowIfCancellationRequested();
+            for (var parent = Path.GetDirectoryName(member.Path); !string.IsNullOrEmpty(parent); parent = Path.GetDirectoryName(parent))
+            {
+                if (done.TryGetValue(parent, out var parentType) && parentType != EntryType.Directory)
+                {
+                    throw Damaged($"member '{member.Path}' would be written through '{parent}', a {parentType.ToString().ToLowerInvariant()} extracted before it; envship never writes through links, so nothing was written");
+                }
+            }
+
             if (!expected.TryGetValue(member.Path, out var entry))
             {
                 throw Damaged($"member '{member.Path}' is not in the manifest");
             }
 
-            if (!done.Add(member.Path))
+            if (!done.TryAdd(member.Path, member.Type))
             {
-                throw Damaged($"member '{member.Path}' appears twice");
+                throw Damaged($"member '{member.Path}' appears twice (a duplicate entry could overwrite a verified file)");
             }
 
             if (member.Type != entry.Type)
             {
                 throw Damaged($"member '{member.Path}' is a {member.Type} but the manifest says {entry.Type}");
+            }
+
+            if (entry.Type == EntryType.File && member.Size != entry.Size)
+            {
+                throw Damaged($"member '{member.Path}' holds {member.Size} bytes by its tar header but the manifest declares {entry.Size}");
             }
 
             Extract(member, entry);
@@ -51,7 +68,7 @@ internal sealed class StagingExtractor(string staging, ArchiveReader reader, Rel
 
         if (done.Count != expected.Count)
         {
-            var missing = _manifest.Entries.First(e => !done.Contains(e.Path)).Path;
+            var missing = _manifest.Entries.First(e => !done.ContainsKey(e.Path)).Path;
             throw Damaged($"it ends before '{missing}' ({expected.Count - done.Count} of {expected.Count} entries missing): the archive is truncated");
         }
 
@@ -75,19 +92,16 @@ internal sealed class StagingExtractor(string staging, ArchiveReader reader, Rel
 
     private void Extract(ArchiveMember member, ManifestEntry entry)
     {
-        var path = Path.Combine(staging, entry.Path);
-        var parent = Path.GetDirectoryName(path)!;
-        if (!Directory.Exists(parent))
+        if (entry.Type == EntryType.Directory)
         {
-            Directory.CreateDirectory(parent);
+            _paths.EnsureDirectory(entry.Path);
+            SharedInstall.SetGroup(Path.Combine(staging, entry.Path), _policy);
+            return;
         }
 
+        var path = _paths.PrepareEntry(entry.Path);
         switch (entry.Type)
         {
-            case EntryType.Directory:
-                Directory.CreateDirectory(path);
-                SharedInstall.SetGroup(path, _policy);
-                return;
             case EntryType.Symlink:
                 if (member.LinkTarget != entry.Target)
                 {
@@ -104,8 +118,13 @@ internal sealed class StagingExtractor(string staging, ArchiveReader reader, Rel
                     throw Damaged($"hard link '{entry.Path}' points to '{member.LinkTarget}' but the manifest says '{entry.Target}'");
                 }
 
+                if (!_deployedHashes.TryGetValue(entry.Target!, out var targetHash))
+                {
+                    throw Damaged($"hard link '{entry.Path}' points to '{entry.Target}', which has not been extracted before it: a hard link may only share data with an earlier regular file of the archive");
+                }
+
                 UnixFileSystem.HardLink(Path.Combine(staging, entry.Target!), path);
-                _deployedHashes[entry.Path] = _deployedHashes[entry.Target!];
+                _deployedHashes[entry.Path] = targetHash;
                 return;
             default:
                 WriteVerified(member.Data, entry, path);
@@ -130,7 +149,7 @@ internal sealed class StagingExtractor(string staging, ArchiveReader reader, Rel
         var buffer = ArrayPool<byte>.Shared.Rent(1 << 16);
         try
         {
-            using var output = new FileStream(path, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, BufferSize = 0, PreallocationSize = entry.Size });
+            using var output = new FileStream(path, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, BufferSize = 0, PreallocationSize = Math.Min(entry.Size, MaxPreallocation) });
             if (data is not null)
             {
                 int read;

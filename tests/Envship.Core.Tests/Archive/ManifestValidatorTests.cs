@@ -13,6 +13,14 @@ public sealed class ManifestValidatorTests
         { "below a symlink", [new ManifestEntry { Path = "lib", Type = EntryType.Symlink, Mode = 511, MtimeNs = 0, Target = "/etc" }, File("lib/passwd")] },
         { "hard link outside", [new ManifestEntry { Path = "x", Type = EntryType.Hardlink, Mode = 420, MtimeNs = 0, Target = "/etc/shadow" }] },
         { "hard link forward", [new ManifestEntry { Path = "x", Type = EntryType.Hardlink, Mode = 420, MtimeNs = 0, Target = "y" }, File("y")] },
+        { "symlink declared after an entry below it", [File("lib/passwd"), new ManifestEntry { Path = "lib", Type = EntryType.Symlink, Mode = 511, MtimeNs = 0, Target = "/etc" }] },
+        { "file declared after an entry below it", [File("a/b"), File("a")] },
+        { "negative size", [File("a") with { Size = -1 }] },
+        { "malformed sha256", [File("a") with { Sha256 = "not-a-hash" }] },
+        { "summary total lies", [File("a") with { Size = 5 }] },
+        { "segment past the end", [File("a") with { Relocation = new FileRelocation { Kind = RelocationKind.Binary, Segments = [new BinarySegment { Offset = 10, Length = 4, StringLength = 2, Occurrences = 1 }] } }] },
+        { "symlink target with NUL", [new ManifestEntry { Path = "l", Type = EntryType.Symlink, Mode = 511, MtimeNs = 0, Target = "a\0b" }] },
+        { "null entry", [null!] },
     };
 
     [Theory]
@@ -50,5 +58,5 @@ public sealed class ManifestValidatorTests
         Entries = entries,
     };
 
-    private static ManifestEntry File(string path) => new() { Path = path, Type = EntryType.File, Mode = 420, MtimeNs = 0, Size = 0, Sha256 = "" };
+    private static ManifestEntry File(string path) => new() { Path = path, Type = EntryType.File, Mode = 420, MtimeNs = 0, Size = 0, Sha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" };
 }

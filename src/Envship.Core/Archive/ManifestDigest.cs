@@ -1,0 +1,49 @@
+using System.Formats.Tar;
+using System.Security.Cryptography;
+
+namespace Envship.Core.Archive;
+
+/// <summary>
+/// The SHA-256 of the manifest's bytes, carried in its member's pax header. zstd and gzip check
+/// their own content, but a plain tar protects only its 512-byte headers, so without this a flipped
+/// digit in a mode or a relocation offset would deploy silently wrong. The pax keyword is
+/// <c>comment</c>, which POSIX tells every reader to ignore, so GNU tar stays quiet about it.
+/// </summary>
+public static class ManifestDigest
+{
+    public const string Keyword = "comment";
+    public const string Prefix = "envship-manifest-sha256:";
+
+    public static KeyValuePair<string, string>[] Attribute(ReadOnlySpan<byte> json) =>
+        [new(Keyword, Prefix + Convert.ToHexStringLower(SHA256.HashData(json)))];
+
+    /// <summary>
+    /// Refuses a manifest whose digest does not match. A plain tar must carry one; compressed
+    /// archives assembled by other tools may omit it, as their compression checksum covers the bytes.
+    /// </summary>
+    public static void Verify(TarEntry member, ReadOnlySpan<byte> json, string archivePath, bool required)
+    {
+        ArgumentNullException.ThrowIfNull(member);
+        string? declared = null;
+        if (member is PaxTarEntry pax && pax.ExtendedAttributes.TryGetValue(Keyword, out var comment) && comment.StartsWith(Prefix, StringComparison.Ordinal))
+        {
+            declared = comment[Prefix.Length..];
+        }
+
+        if (declared is null)
+        {
+            if (required)
+            {
+                throw new EnvshipException(ExitCode.DamagedArchive, $"{archivePath}: member '{member.Name}' carries no manifest digest, so nothing in a plain tar protects the manifest from corruption. Pack the environment again with this envship, or use --format tar.zst.");
+            }
+
+            return;
+        }
+
+        var actual = Convert.ToHexStringLower(SHA256.HashData(json));
+        if (!string.Equals(declared, actual, StringComparison.Ordinal))
+        {
+            throw new EnvshipException(ExitCode.DamagedArchive, $"{archivePath}: member '{member.Name}' does not match its digest (the manifest's sha256 is {actual}, its header declares {declared}): the manifest is damaged or was edited. Copy the archive again and check its sha256.");
+        }
+    }
+}
