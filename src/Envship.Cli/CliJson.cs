@@ -26,7 +26,9 @@ public sealed record DeploySummary(
     IReadOnlyList<RelocationWarning> RelocationWarnings,
     IReadOnlyList<string> AddedFiles,
     string Activate,
-    double ElapsedSeconds);
+    double ElapsedSeconds,
+    string? SignerKeyId,
+    string? TrustedComment);
 
 public sealed record DryRunSummary(
     bool DryRun,

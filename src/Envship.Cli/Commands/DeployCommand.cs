@@ -19,9 +19,11 @@ internal static class DeployCommand
         var shared = new Option<bool>("--shared") { Description = "Group-readable everywhere; envs/ and pkgs/ group-writable with setgid, for a shared install." };
         var preserveSpecial = new Option<bool>("--preserve-special-bits") { Description = "Keep setuid and setgid bits from the archive (dropped by default)." };
         var dryRun = new Option<bool>("--dry-run") { Description = "Run every check and verify every member, print the plan, write nothing." };
+        var verifyKey = new Option<string[]>("--verify-key") { Description = "Public key file of a trusted signer (repeatable); the archive's .minisig must verify before anything is written." };
+        var requireSignature = new Option<bool>("--require-signature") { Description = $"Refuse an archive without a good signature from a --verify-key (also set by {SignatureGate.RequireEnvironmentVariable}=1)." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress; print only the activation line." };
         var json = new Option<bool>("--json") { Description = "Print a machine-readable result." };
-        var command = new Command("deploy", "Extract, verify and relocate an archive at any path.") { archive, prefix, replace, wait, strict, group, shared, preserveSpecial, dryRun, quiet, json };
+        var command = new Command("deploy", "Extract, verify and relocate an archive at any path.") { archive, prefix, replace, wait, strict, verifyKey, requireSignature, group, shared, preserveSpecial, dryRun, quiet, json };
         command.Aliases.Add("unpack");
         command.SetAction(parse =>
         {
@@ -39,6 +41,8 @@ internal static class DeployCommand
                     PreserveSpecialBits = parse.GetValue(preserveSpecial),
                     Replace = parse.GetValue(replace),
                     Wait = parse.GetValue(wait),
+                    VerifyKeys = parse.GetValue(verifyKey) ?? [],
+                    RequireSignature = parse.GetValue(requireSignature) || SignatureGate.RequiredByEnvironment(Environment.GetEnvironmentVariable(SignatureGate.RequireEnvironmentVariable)),
                     Progress = progress is null ? null : new Relay<DeployProgress>(p => progress.Report(new ProgressTick(stage, p.EntriesDone, p.EntriesTotal, p.BytesDone, p.BytesTotal))),
                 };
                 if (parse.GetValue(dryRun))
@@ -62,7 +66,7 @@ internal static class DeployCommand
                 if (parse.GetValue(json))
                 {
                     console.Json(
-                        new DeploySummary(result.Destination, result.ArchiveSha256, result.Manifest.SourcePrefix, result.FilesRelocated, result.Warnings, result.AddedFiles, result.ActivationCommand, Math.Round(clock.Elapsed.TotalSeconds, 3)),
+                        new DeploySummary(result.Destination, result.ArchiveSha256, result.Manifest.SourcePrefix, result.FilesRelocated, result.Warnings, result.AddedFiles, result.ActivationCommand, Math.Round(clock.Elapsed.TotalSeconds, 3), result.Signature?.KeyId, result.Signature?.TrustedComment),
                         CliJsonContext.Default.DeploySummary);
                     return 0;
                 }
@@ -77,6 +81,11 @@ internal static class DeployCommand
                     foreach (var link in ArchivePaths.SymlinksLeavingPrefix(result.Manifest))
                     {
                         console.Warning($"{link.Path}: symlink to '{link.Target}' leaves the environment; it was created as a link only, and nothing was written through it.");
+                    }
+
+                    if (result.Signature is { } signature)
+                    {
+                        console.Error($"envship: signature good, from key {signature.KeyId}; trusted comment: {signature.TrustedComment}");
                     }
 
                     console.Error($"envship: deployed {result.Manifest.Summary.Files} files to {result.Destination} ({result.FilesRelocated} relocated from {result.Manifest.SourcePrefix}) in {clock.Elapsed.TotalSeconds:0.0} s; verified sha256 {result.ArchiveSha256}.");

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text;
 using Envship.Cli.Rendering;
 using Envship.Core.Archive;
+using Envship.Core.Trust;
 
 namespace Envship.Cli.Commands;
 
@@ -13,7 +14,8 @@ internal static class InspectCommand
     {
         var archive = new Argument<string>("ARCHIVE") { Description = "An archive made by 'envship pack'." };
         var json = new Option<bool>("--json") { Description = "Print the whole manifest as JSON." };
-        var command = new Command("inspect", "Show an archive's manifest without extracting it.") { archive, json };
+        var verifyKey = new Option<string[]>("--verify-key") { Description = "Public key file of a trusted signer (repeatable): verify the archive's .minisig too." };
+        var command = new Command("inspect", "Show an archive's manifest and signature without extracting it.") { archive, json, verifyKey };
         command.SetAction(parse =>
         {
             try
@@ -26,6 +28,7 @@ internal static class InspectCommand
                 else
                 {
                     Describe(console, manifest);
+                    console.Line($"signature:     {SignatureStatus(parse.GetValue(archive)!, parse.GetValue(verifyKey) ?? [])}");
                 }
 
                 return 0;
@@ -90,5 +93,24 @@ internal static class InspectCommand
             .Select(s => sourceLength + ((s.Length - 1 - s.StringLength) / Math.Max(1, s.Occurrences)))
             .ToList();
         return limits.Count == 0 ? null : limits.Min();
+    }
+
+    /// <summary>Without keys only what the .minisig claims is shown; with keys it is verified (and a bad one fails inspect).</summary>
+    private static string SignatureStatus(string archive, string[] keyFiles)
+    {
+        var signaturePath = FileSigner.SignaturePathFor(archive);
+        if (!File.Exists(signaturePath))
+        {
+            return "none (no " + Path.GetFileName(signaturePath) + ")";
+        }
+
+        if (keyFiles.Length > 0)
+        {
+            var verified = SignatureVerifier.Verify(archive, [.. keyFiles.Select(MinisignPublicKey.Load)], requirePrehashed: false);
+            return $"verified, from key {verified.KeyId}; trusted comment: {verified.TrustedComment}";
+        }
+
+        var claimed = MinisignSignature.Load(signaturePath, archive);
+        return $"present, NOT verified (pass --verify-key), key {claimed.KeyId}; trusted comment: {claimed.TrustedComment}";
     }
 }

@@ -15,6 +15,9 @@ internal static class PlanRenderer
         yield return $"dry run: nothing was written. A deploy would succeed.";
         yield return $"destination: {plan.Destination}";
         yield return $"archive: sha256 {result.ArchiveSha256}, {result.MembersChecked} members read and verified against the manifest";
+        yield return result.Signature is { } signature
+            ? $"signature: good, from key {signature.KeyId}; trusted comment: {signature.TrustedComment}"
+            : "signature: not checked (no --verify-key)";
         yield return $"platform: {manifest.Platform.Subdir}; glibc needed: {manifest.GlibcFloor ?? "none"}{(manifest.GlibcFloorFile is null ? "" : $" ({manifest.GlibcFloorFile})")}, host: {plan.HostGlibc ?? "not glibc"}";
         yield return Invariant($"files: {summary.Files}, directories: {summary.Directories}, symlinks: {summary.Symlinks}, hard links: {summary.Hardlinks}, {summary.TotalBytes:N0} bytes");
         yield return $"disk: needs {Size(plan.Disk.NeededBytes)}, {Size(plan.Disk.AvailableBytes)} free on the filesystem of {plan.Disk.FileSystemPath}";

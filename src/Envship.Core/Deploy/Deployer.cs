@@ -1,6 +1,7 @@
 using System.Reflection;
 using Envship.Core.Archive;
 using Envship.Core.Platform;
+using Envship.Core.Trust;
 
 namespace Envship.Core.Deploy;
 
@@ -26,6 +27,12 @@ public sealed record DeployOptions
 
     /// <summary>Wait for another deploy or rollback to the same destination instead of failing.</summary>
     public bool Wait { get; init; }
+
+    /// <summary>Public key files of trusted signers; when any is given, the archive's <c>.minisig</c> must verify.</summary>
+    public IReadOnlyList<string> VerifyKeys { get; init; } = [];
+
+    /// <summary>Refuse an archive without a good signature from one of <see cref="VerifyKeys"/>.</summary>
+    public bool RequireSignature { get; init; }
     public IProgress<DeployProgress>? Progress { get; init; }
 }
 
@@ -36,7 +43,8 @@ public sealed record DeployResult(
     int FilesRelocated,
     IReadOnlyList<RelocationWarning> Warnings,
     IReadOnlyList<string> AddedFiles,
-    string ActivationCommand);
+    string ActivationCommand,
+    VerifiedSignature? Signature = null);
 
 /// <summary>
 /// Extracts, verifies and relocates an archive into a staging directory beside the destination,
@@ -48,6 +56,7 @@ public static class Deployer
     {
         ArgumentNullException.ThrowIfNull(options);
         var destination = NormalizePrefix(options.Destination);
+        var signature = SignatureGate.Check(options, cancellationToken);
         using var reader = ArchiveReader.Open(options.ArchivePath);
         var manifest = reader.Manifest;
         ManifestValidator.Validate(manifest, options.ArchivePath);
@@ -84,13 +93,14 @@ public static class Deployer
                 AddedFiles = added,
                 RelocationWarnings = warnings,
                 Manifest = plan.Policy.Apply(manifest),
+                SignerKeyId = signature?.KeyId,
             }.Save(staging);
             SharedInstall.Adopt(staging, [.. added, ".envship", Receipt.RelativePath], plan.Policy);
             TreeSwitch.Prepare(layout, staging, replacing);
             extractor.FinishDirectories();
             cancellationToken.ThrowIfCancellationRequested();
             TreeSwitch.Commit(layout, staging, replacing);
-            return new DeployResult(destination, manifest, digest, extractor.FilesRelocated, warnings, added, ActivationCommand(manifest, destination));
+            return new DeployResult(destination, manifest, digest, extractor.FilesRelocated, warnings, added, ActivationCommand(manifest, destination), signature);
         }
         catch (IOException ex) when (ex is not EndOfStreamException)
         {

@@ -1,10 +1,11 @@
 using System.Buffers;
 using System.Security.Cryptography;
 using Envship.Core.Archive;
+using Envship.Core.Trust;
 
 namespace Envship.Core.Deploy;
 
-public sealed record DryRunResult(DeployPlan Plan, string ArchiveSha256, int MembersChecked);
+public sealed record DryRunResult(DeployPlan Plan, string ArchiveSha256, int MembersChecked, VerifiedSignature? Signature = null);
 
 /// <summary>
 /// <c>deploy --dry-run</c>: every preflight check, then every member read and hashed against the manifest,
@@ -16,13 +17,14 @@ public static class DryRun
     {
         ArgumentNullException.ThrowIfNull(options);
         var destination = Deployer.NormalizePrefix(options.Destination);
+        var signature = SignatureGate.Check(options, cancellationToken);
         using var reader = ArchiveReader.Open(options.ArchivePath);
         var manifest = reader.Manifest;
         ManifestValidator.Validate(manifest, options.ArchivePath);
         _ = Deployer.CheckDestinationIsFree(destination, options.Replace);
         var plan = Preflight.Run(manifest, options.ArchivePath, destination, options);
         var checkedMembers = CheckMembers(reader, options.Progress, cancellationToken);
-        return new DryRunResult(plan, reader.CompleteDigest(), checkedMembers);
+        return new DryRunResult(plan, reader.CompleteDigest(), checkedMembers, signature);
     }
 
     private static int CheckMembers(ArchiveReader reader, IProgress<DeployProgress>? progress, CancellationToken cancellationToken)
