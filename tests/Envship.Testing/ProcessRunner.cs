@@ -48,19 +48,21 @@ public static class ProcessRunner
             }
         }
 
-        using var process = new Process { StartInfo = startInfo };
         var stdout = new StringBuilder();
         var stderr = new StringBuilder();
-        process.OutputDataReceived += (_, e) => AppendLine(stdout, e.Data);
-        process.ErrorDataReceived += (_, e) => AppendLine(stderr, e.Data);
+        Process process;
         try
         {
-            process.Start();
+            process = FreshExecutable.Start(startInfo);
         }
         catch (System.ComponentModel.Win32Exception ex)
         {
             throw new InvalidOperationException($"Could not start '{FormatCommandLine(file, startInfo.ArgumentList)}': {ex.Message}", ex);
         }
+
+        using var owned = process;
+        process.OutputDataReceived += (_, e) => AppendLine(stdout, e.Data);
+        process.ErrorDataReceived += (_, e) => AppendLine(stderr, e.Data);
 
         process.StandardInput.Close();
         process.BeginOutputReadLine();

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Envship.Testing;
 using System.Runtime.Versioning;
 
 namespace Envship.Core.Tests.Relocation;
@@ -18,7 +19,7 @@ internal static class NativeToolchain
         };
         start.Environment.Remove("LD_LIBRARY_PATH");
         start.Environment.Remove("LD_PRELOAD");
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {fileName}");
+        using var process = FreshExecutable.Start(start);
         var error = process.StandardError.ReadToEndAsync();
         var output = process.StandardOutput.ReadToEnd();
         process.WaitForExit();

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.Versioning;
 using System.Text;
 using Envship.Core.Relocation;
+using Envship.Testing;
 
 namespace Envship.Core.Tests.Relocation;
 
@@ -106,9 +107,18 @@ public sealed class ShebangRewriterTests
             File.WriteAllBytes(script, [.. ShebangRewriter.Rewrite(shebang, Source, prefix), .. "print('body')\n"u8]);
             File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
 
-            using var process = Process.Start(new ProcessStartInfo(script, ["one", "two words"]) { RedirectStandardOutput = true })!;
-            var output = process.StandardOutput.ReadToEnd();
-            process.WaitForExit();
+            var output = "";
+            for (var attempt = 0; attempt < 5; attempt++)
+            {
+                using var process = FreshExecutable.Start(new ProcessStartInfo(script, ["one", "two words"]) { RedirectStandardOutput = true, RedirectStandardError = true });
+                output = process.StandardOutput.ReadToEnd();
+                var error = process.StandardError.ReadToEnd();
+                process.WaitForExit();
+                if (!FreshExecutable.HitTextFileBusy(error))
+                {
+                    break;
+                }
+            }
 
             var expectedArgs = arguments.Length == 0 ? "" : $"[{arguments}]";
             Assert.Equal($"{expectedArgs}[{script}][one][two words]", output);
