@@ -16,7 +16,7 @@ public sealed record ArchiveMember(string Path, EntryType Type, string? LinkTarg
 /// Opens any envship archive, telling its format by magic bytes, and reads the manifest first.
 /// The members then stream in archive order; a SHA-256 of the raw archive bytes is kept as they pass.
 /// </summary>
-public sealed class ArchiveReader : IDisposable
+public sealed partial class ArchiveReader : IDisposable
 {
     private readonly FileStream? _file;
     private readonly HashingReadStream? _raw;
@@ -99,48 +99,6 @@ public sealed class ArchiveReader : IDisposable
     {
         using var reader = Open(path);
         return reader.Manifest;
-    }
-
-    /// <summary>
-    /// The <c>.envship/</c> members that follow the manifest (embedded exports), checked against the
-    /// manifest's <c>metadata</c> hashes. Reads only those members; call it before <see cref="ReadMembers"/>.
-    /// </summary>
-    public IReadOnlyDictionary<string, byte[]> ReadMetadata()
-    {
-        if (_tar is null)
-        {
-            foreach (var file in Manifest.Metadata)
-            {
-                if (!file.Path.StartsWith(".envship/", StringComparison.Ordinal) || !ManifestValidator.IsSafeRelativePath(file.Path))
-                {
-                    throw new EnvshipException(ExitCode.DamagedArchive, $"{ArchivePath}: the manifest's metadata names '{file.Path}', which is not a plain path under .envship/. The archive was tampered with.");
-                }
-
-                var full = System.IO.Path.Combine(ArchivePath, file.Path);
-                if (File.Exists(full))
-                {
-                    _metadata[file.Path] = Checked(file, File.ReadAllBytes(full));
-                }
-            }
-
-            return _metadata;
-        }
-
-        while (_pending is null)
-        {
-            var entry = NextEntry();
-            if (entry is null)
-            {
-                break;
-            }
-
-            if (!TryKeepMetadata(entry))
-            {
-                _pending = entry;
-            }
-        }
-
-        return _metadata;
     }
 
     public IEnumerable<ArchiveMember> ReadMembers()
@@ -239,45 +197,6 @@ public sealed class ArchiveReader : IDisposable
     }
 
     // The prefix's own .envship/ is never packed, so every .envship/ member is metadata written after the manifest.
-    private bool TryKeepMetadata(TarEntry entry)
-    {
-        var name = StripPrefix(entry.Name, "member");
-        if (!name.StartsWith(".envship/", StringComparison.Ordinal))
-        {
-            return false;
-        }
-
-        _lastMember = name;
-        var expected = Manifest.Metadata.FirstOrDefault(m => m.Path == name);
-        if (expected is null || entry.DataStream is null)
-        {
-            throw new EnvshipException(ExitCode.DamagedArchive, $"{ArchivePath}: member '{name}' is not listed in the manifest's metadata. The archive was not made by envship or was tampered with.");
-        }
-
-        using var data = new MemoryStream();
-        try
-        {
-            entry.DataStream.CopyTo(data);
-        }
-        catch (Exception ex) when (IsDamage(ex))
-        {
-            throw Damaged(ex);
-        }
-
-        _metadata[name] = Checked(expected, data.ToArray());
-        return true;
-    }
-
-    private byte[] Checked(ManifestMetadataFile expected, byte[] bytes)
-    {
-        if (bytes.Length != expected.Size || Convert.ToHexStringLower(SHA256.HashData(bytes)) != expected.Sha256)
-        {
-            throw new EnvshipException(ExitCode.DamagedArchive, $"{ArchivePath}: member '{expected.Path}' does not match the SHA-256 in the manifest. Copy the archive again; if it persists, the archive was tampered with.");
-        }
-
-        return bytes;
-    }
-
     private IEnumerable<ArchiveMember> ReadDirectoryMembers()
     {
         foreach (var entry in Manifest.Entries)

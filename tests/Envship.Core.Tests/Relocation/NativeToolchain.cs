@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using Envship.Testing;
 using System.Runtime.Versioning;
+using Envship.Testing;
 
 namespace Envship.Core.Tests.Relocation;
 

@@ -1,0 +1,89 @@
+using System.Formats.Tar;
+using System.Security.Cryptography;
+
+namespace Envship.Core.Archive;
+
+// The embedded .envship/ metadata members (exports), each checked against the manifest.
+public sealed partial class ArchiveReader
+{
+    /// <summary>
+    /// The <c>.envship/</c> members that follow the manifest (embedded exports), checked against the
+    /// manifest's <c>metadata</c> hashes. Reads only those members; call it before <see cref="ReadMembers"/>.
+    /// </summary>
+    public IReadOnlyDictionary<string, byte[]> ReadMetadata()
+    {
+        if (_tar is null)
+        {
+            foreach (var file in Manifest.Metadata)
+            {
+                if (!file.Path.StartsWith(".envship/", StringComparison.Ordinal) || !ManifestValidator.IsSafeRelativePath(file.Path))
+                {
+                    throw new EnvshipException(ExitCode.DamagedArchive, $"{ArchivePath}: the manifest's metadata names '{file.Path}', which is not a plain path under .envship/. The archive was tampered with.");
+                }
+
+                var full = System.IO.Path.Combine(ArchivePath, file.Path);
+                if (File.Exists(full))
+                {
+                    _metadata[file.Path] = Checked(file, File.ReadAllBytes(full));
+                }
+            }
+
+            return _metadata;
+        }
+
+        while (_pending is null)
+        {
+            var entry = NextEntry();
+            if (entry is null)
+            {
+                break;
+            }
+
+            if (!TryKeepMetadata(entry))
+            {
+                _pending = entry;
+            }
+        }
+
+        return _metadata;
+    }
+
+    private bool TryKeepMetadata(TarEntry entry)
+    {
+        var name = StripPrefix(entry.Name, "member");
+        if (!name.StartsWith(".envship/", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        _lastMember = name;
+        var expected = Manifest.Metadata.FirstOrDefault(m => m.Path == name);
+        if (expected is null || entry.DataStream is null)
+        {
+            throw new EnvshipException(ExitCode.DamagedArchive, $"{ArchivePath}: member '{name}' is not listed in the manifest's metadata. The archive was not made by envship or was tampered with.");
+        }
+
+        using var data = new MemoryStream();
+        try
+        {
+            entry.DataStream.CopyTo(data);
+        }
+        catch (Exception ex) when (IsDamage(ex))
+        {
+            throw Damaged(ex);
+        }
+
+        _metadata[name] = Checked(expected, data.ToArray());
+        return true;
+    }
+
+    private byte[] Checked(ManifestMetadataFile expected, byte[] bytes)
+    {
+        if (bytes.Length != expected.Size || Convert.ToHexStringLower(SHA256.HashData(bytes)) != expected.Sha256)
+        {
+            throw new EnvshipException(ExitCode.DamagedArchive, $"{ArchivePath}: member '{expected.Path}' does not match the SHA-256 in the manifest. Copy the archive again; if it persists, the archive was tampered with.");
+        }
+
+        return bytes;
+    }
+}
