@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Envship.Cli.Rendering;
+using Envship.Core;
 using Envship.Core.Archive;
 using Envship.Core.Deploy;
 
@@ -43,7 +44,7 @@ internal static class DeployCommand
                     Wait = parse.GetValue(wait),
                     VerifyKeys = parse.GetValue(verifyKey) ?? [],
                     RequireSignature = parse.GetValue(requireSignature) || SignatureGate.RequiredByEnvironment(Environment.GetEnvironmentVariable(SignatureGate.RequireEnvironmentVariable)),
-                    Progress = progress is null ? null : new Relay<DeployProgress>(p => progress.Report(new ProgressTick(stage, p.EntriesDone, p.EntriesTotal, p.BytesDone, p.BytesTotal))),
+                    Progress = progress is null ? null : new SynchronousProgress<DeployProgress>(p => progress.Report(new ProgressTick(stage, p.EntriesDone, p.EntriesTotal, p.BytesDone, p.BytesTotal))),
                 };
                 if (parse.GetValue(dryRun))
                 {

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Envship.Cli.Rendering;
+using Envship.Core;
 using Envship.Core.Archive;
 using Envship.Core.Conda;
 
@@ -64,7 +65,7 @@ internal static class PackCommand
                 var result = ProgressDisplay.Run(console, silent, progress => EnvironmentPacker.Pack(
                     options with
                     {
-                        Progress = progress is null ? null : new Relay<PackProgress>(p => progress.Report(new ProgressTick(p.Phase == PackPhase.Scanning ? "scanning" : "writing", p.FilesDone, p.FilesTotal, p.BytesDone, p.BytesTotal))),
+                        Progress = progress is null ? null : new SynchronousProgress<PackProgress>(p => progress.Report(new ProgressTick(p.Phase == PackPhase.Scanning ? "scanning" : "writing", p.FilesDone, p.FilesTotal, p.BytesDone, p.BytesTotal))),
                     },
                     cancellationToken));
                 PackSigning.Sign(console, signingKey, result, silent, cancellationToken);
@@ -117,10 +118,4 @@ internal static class PackCommand
         long.TryParse(Environment.GetEnvironmentVariable("SOURCE_DATE_EPOCH"), NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
             ? DateTimeOffset.FromUnixTimeSeconds(seconds)
             : null;
-}
-
-/// <summary>Calls back synchronously on the reporting thread, unlike <see cref="Progress{T}"/>, which posts.</summary>
-internal sealed class Relay<T>(Action<T> report) : IProgress<T>
-{
-    public void Report(T value) => report(value);
 }

@@ -29,24 +29,13 @@ public static class EnvironmentPacker
 
         var output = OutputPath(options, prefix);
         OutputFile.ClaimOrThrow(output, options.Force);
-        var pkgs = Path.Combine(prefix, layout.PackageCacheRelativePath);
-        var keep = (string path) => PrefixInventory.IsInside(prefix, path) && (options.KeepPackageCache || !PrefixInventory.IsInside(pkgs, path));
-        var placeholders = EnvironmentSurvey.Placeholders(environments);
-        var metaDirectories = environments.Select(e => EnvironmentSurvey.Join(e.RelativePath, CondaMeta.DirectoryName) + "/").ToList();
-        var inventory = PrefixInventory.Scan(
-            new ScanOptions
-            {
-                Prefix = prefix,
-                Filter = new PathFilter(options.Excludes, options.Includes),
-                ExcludedDirectories = layout.IsWholeInstallation && !options.KeepPackageCache ? [layout.PackageCacheRelativePath] : [],
-                Placeholders = placeholders,
-                IsRewriteCandidate = relative => relative.EndsWith(".json", StringComparison.Ordinal)
-                    && metaDirectories.Any(m => relative.StartsWith(m, StringComparison.Ordinal) && relative.IndexOf('/', m.Length) < 0),
-                Rewrite = (_, bytes) => CondaRecordSanitizer.BlankCachePaths(bytes, keep),
-                Jobs = options.Jobs,
-                Progress = options.Progress is null ? null : new Progress<ScanProgress>(p => options.Progress.Report(new PackProgress(PackPhase.Scanning, p.FilesDone, p.FilesTotal, p.BytesDone, p.BytesTotal))),
-            },
-            cancellationToken);
+        var scan = PackScan.Options(prefix, layout, environments, options.KeepPackageCache) with
+        {
+            Filter = new PathFilter(options.Excludes, options.Includes),
+            Jobs = options.Jobs,
+            Progress = options.Progress is null ? null : new SynchronousProgress<ScanProgress>(p => options.Progress.Report(new PackProgress(PackPhase.Scanning, p.FilesDone, p.FilesTotal, p.BytesDone, p.BytesTotal))),
+        };
+        var inventory = PrefixInventory.Scan(scan, cancellationToken);
         warnings.AddRange(inventory.Warnings);
 
         using var spool = new SpoolDirectory(output);
@@ -55,7 +44,7 @@ public static class EnvironmentPacker
         if (options.DestinationPrefix is { } requested && Deployer.NormalizePrefix(requested) != prefix)
         {
             sourcePrefix = Deployer.NormalizePrefix(requested);
-            items = PackTimeRelocation.Apply(items, prefix, sourcePrefix, placeholders, spool.Path, warnings);
+            items = PackTimeRelocation.Apply(items, prefix, sourcePrefix, scan.Placeholders, spool.Path, warnings);
         }
 
         var manifest = ManifestBuilder.Build(options, prefix, sourcePrefix, layout, environments, inventory.Root, items, warnings);

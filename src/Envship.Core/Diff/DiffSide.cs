@@ -27,21 +27,10 @@ internal sealed record DiffSide(
 
         var layout = InstallationLayout.Detect(prefix);
         var environments = EnvironmentSurvey.Survey(prefix, layout);
-        var metaDirectories = environments.Select(e => EnvironmentSurvey.Join(e.RelativePath, CondaMeta.DirectoryName) + "/").ToList();
-        var pkgs = Path.Combine(prefix, layout.PackageCacheRelativePath);
 
-        // The same rewrite pack applies to conda-meta records, so an unchanged prefix matches its archive.
+        // The same scan pack runs, so an unchanged prefix matches its archive.
         var inventory = PrefixInventory.Scan(
-            new ScanOptions
-            {
-                Prefix = prefix,
-                ExcludedDirectories = layout.IsWholeInstallation ? [layout.PackageCacheRelativePath] : [],
-                Placeholders = EnvironmentSurvey.Placeholders(environments),
-                IsRewriteCandidate = relative => relative.EndsWith(".json", StringComparison.Ordinal)
-                    && metaDirectories.Any(m => relative.StartsWith(m, StringComparison.Ordinal) && relative.IndexOf('/', m.Length) < 0),
-                Rewrite = (_, bytes) => CondaRecordSanitizer.BlankCachePaths(bytes, p => PrefixInventory.IsInside(prefix, p) && !PrefixInventory.IsInside(pkgs, p)),
-                Jobs = jobs,
-            },
+            PackScan.Options(prefix, layout, environments, keepPackageCache: false) with { Jobs = jobs },
             cancellationToken);
         var entries = inventory.Items.Select(i => i.Entry).ToList();
         return new DiffSide(
