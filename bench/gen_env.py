@@ -126,17 +126,18 @@ class Generator:
         def chunks():
             left = size
             while left > 0:
+                # Proportions chosen so a .so compresses about 2x with zstd -3, as real ones do.
                 kind = self.rng.randrange(8)
                 if kind == 0:  # the prefix as a NUL-terminated string, then NUL padding
                     s = self.bprefix + b"/" + self.rng.choice([b"lib", b"share/terminfo", b"etc/ssl/certs",
                                                                b"lib/python3.11/site-packages"]) + b"\0"
                     s += bytes(self.rng.randrange(0, 256))
-                elif kind <= 2:  # symbol-table-like text
+                elif kind <= 3:  # symbol-table-like text (.dynstr, .rodata)
                     s = bytes(self.text_bytes(min(left, self.rng.randrange(512, 16 * KB)))).replace(b"\n", b"\0")
-                elif kind == 3:
-                    s = bytes(self.rng.randrange(256, 64 * KB))
-                else:
-                    s = self.random_bytes(self.rng.randrange(4 * KB, 256 * KB))
+                elif kind <= 5:  # zero runs (alignment, .bss-like padding)
+                    s = bytes(self.rng.randrange(256, 32 * KB))
+                else:  # machine code stands in as random bytes
+                    s = self.random_bytes(self.rng.randrange(4 * KB, 32 * KB))
                 s = s[:left]
                 left -= len(s)
                 yield s
@@ -192,6 +193,7 @@ class Generator:
         blob_total, blob_sizes = size // 10, []
         while sum(blob_sizes) < blob_total:
             blob_sizes.append(rng.randrange(1 * MB, 20 * MB))
+        blob_sizes[-1] -= sum(blob_sizes) - blob_total  # land on the budget exactly
         # Small files: most of the count, ~6 KB average, at most 30% of the bytes.
         n_small = max(0, n_regular - n_big - len(blob_sizes))
         n_so_guess = max(1, int(size * 0.35) // (1200 * KB))
@@ -202,6 +204,8 @@ class Generator:
         so_sizes = []
         while sum(so_sizes) < so_total and len(so_sizes) < n_regular:
             so_sizes.append(int(100 * KB * (50 ** rng.random())))
+        if so_sizes:
+            so_sizes[-1] = max(100 * KB, so_sizes[-1] - (sum(so_sizes) - so_total))
         n_small = max(0, n_regular - 1 - n_big - len(blob_sizes) - len(so_sizes))  # 1: bin/python3.11
         small_avg = small_total // max(1, n_small)
 

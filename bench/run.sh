@@ -5,8 +5,10 @@
 #   bash bench/run.sh                                   # 1 GB / 50k files (the default case)
 #   bash bench/run.sh --size 1G --files 50000 --size 10G --files 200000
 #   bash bench/run.sh --prefix /path/to/env             # a real environment instead
+#   bash bench/run.sh --python                          # a copy of this machine's CPython install
 #
 # Options: --size S --files N (repeat the pair for several cases), --prefix P (repeatable),
+#   --python (copy sys.base_prefix, add conda-meta/: a real CPython tree, ~50k files),
 #   --runs N (default 3), --seed N (default 1), --work DIR (default /tmp/envship-bench; generated
 #   environments are kept there and reused), --no-disk (skip the labelled disk run).
 #
@@ -27,13 +29,14 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
-runs=3 seed=1 work=/tmp/envship-bench disk_run=1
+runs=3 seed=1 work=/tmp/envship-bench disk_run=1 python_copy=0
 sizes=() counts=() prefixes=()
 while [ $# -gt 0 ]; do
   case $1 in
     --size) sizes+=("$2"); shift 2 ;;
     --files) counts+=("$2"); shift 2 ;;
     --prefix) prefixes+=("$(cd "$2" && pwd)"); shift 2 ;;
+    --python) python_copy=1; shift ;;
     --runs) runs=$2; shift 2 ;;
     --seed) seed=$2; shift 2 ;;
     --work) work=$2; shift 2 ;;
@@ -43,7 +46,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ ${#sizes[@]} -eq ${#counts[@]} ] || { echo "bench/run.sh: give --size and --files in pairs" >&2; exit 2; }
-[ ${#sizes[@]} -gt 0 ] || [ ${#prefixes[@]} -gt 0 ] || { sizes=(1G); counts=(50000); }
+[ ${#sizes[@]} -gt 0 ] || [ ${#prefixes[@]} -gt 0 ] || [ $python_copy = 1 ] || { sizes=(1G); counts=(50000); }
 mkdir -p "$work"
 work=$(cd "$work" && pwd)
 
@@ -177,7 +180,8 @@ bench_case() {   # bench_case LABEL PREFIX
 # generate_env SIZE FILES -> prints the prefix; reuses a complete earlier generation.
 generate_env() {
   local size=$1 count=$2 bytes need avail
-  local prefix="$work/envs/synthetic-$size-$count-seed$seed"
+  # The generator's own hash is in the name, so a changed generator never reuses a stale tree.
+  local prefix="$work/envs/synthetic-$size-$count-seed$seed-$(sha256sum "$repo/bench/gen_env.py" | cut -c1-8)"
   if [ -f "$prefix.done" ]; then echo "$prefix"; return; fi
   bytes=$(to_bytes "$size")
   # The source tree, two archives (~0.7x each) and a disk deploy of one tree at a time: ~3x.
@@ -194,6 +198,20 @@ generate_env() {
   echo "$prefix"
 }
 
+# python_env -> prints the prefix: a copy of this machine's CPython installation plus conda-meta/,
+# the shape of a real environment (what bench/core-compare.sh measured before run.sh replaced it).
+python_env() {
+  local base prefix="$work/envs/python-copy"
+  if [ -f "$prefix.done" ]; then echo "$prefix"; return; fi
+  base=$(python3 -c 'import sys; print(sys.base_prefix)')
+  rm -rf "$prefix"; mkdir -p "$work/envs"
+  cp -a "$base" "$prefix"
+  mkdir -p "$prefix/conda-meta"
+  printf '==> 2026-01-01 00:00:00 <==\n# cmd: bench\n' > "$prefix/conda-meta/history"
+  touch "$prefix.done"
+  echo "$prefix"
+}
+
 # ---- main --------------------------------------------------------------------------------------
 start=$(now_ns)
 setup_tools
@@ -202,5 +220,6 @@ for ((c = 0; c < ${#sizes[@]}; c++)); do
   p=$(generate_env "${sizes[c]}" "${counts[c]}") || continue
   bench_case "${sizes[c]} / ${counts[c]} files (synthetic, seed $seed)" "$p"
 done
+if [ $python_copy = 1 ]; then p=$(python_env); bench_case "copy of this machine's CPython ($(python3 -c 'import sys; print(sys.base_prefix)'))" "$p"; fi
 for p in "${prefixes[@]}"; do bench_case "$(basename "$p")" "$p"; done
 log "done in $(secs $(( ($(now_ns) - start) / 1000000 ))); tables in $results"
