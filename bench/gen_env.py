@@ -138,6 +138,8 @@ class Generator:
                     s = bytes(self.rng.randrange(256, 32 * KB))
                 else:  # machine code stands in as random bytes
                     s = self.random_bytes(self.rng.randrange(4 * KB, 32 * KB))
+                if kind == 0 and len(s) > left:  # never cut a C string: that would be a bare prefix
+                    s = bytes(left)
                 s = s[:left]
                 left -= len(s)
                 yield s
