@@ -113,6 +113,8 @@ mount_tmpfs() {   # mount_tmpfs BYTES -> sets deploy_root and deploy_medium
   mkdir -p "$tmpfs_dir"
   if mount -t tmpfs -o size=${size_mb}m envship-bench "$tmpfs_dir"; then
     deploy_root=$tmpfs_dir deploy_medium=tmpfs
+  else
+    deploy_medium="disk (no tmpfs: mount failed)"
   fi
 }
 trap 'mountpoint -q "$tmpfs_dir" 2>/dev/null && umount "$tmpfs_dir"' EXIT
