@@ -100,12 +100,12 @@ public sealed class SwitchRecoveryTests(ReplaceArchives archives) : IClassFixtur
     {
         var layout = DeployAThenB("leftovers");
         var ours = Directory.CreateDirectory(Path.Combine(layout.Parent, $".env{StagingDirectory.Marker}killed")).FullName;
-        File.WriteAllText(Path.Combine(ours, StagingDirectory.MarkerFile), "999999\n");
+        WriteMarker(ours, "999999\n");
         File.WriteAllText(Path.Combine(ours, "half-written"), "x");
         var foreign = Directory.CreateDirectory(Path.Combine(layout.Parent, $".env{StagingDirectory.Marker}not-ours")).FullName;
         File.WriteAllText(Path.Combine(foreign, "keep"), "mine");
         var target = archives.Work.CreateDirectory("leftovers-link-target");
-        File.WriteAllText(Path.Combine(target, StagingDirectory.MarkerFile), "1\n");
+        WriteMarker(target, "1\n");
         var link = Path.Combine(layout.Parent, $".env{StagingDirectory.Marker}link");
         File.CreateSymbolicLink(link, target);
 
@@ -115,6 +115,13 @@ public sealed class SwitchRecoveryTests(ReplaceArchives archives) : IClassFixtur
         Assert.Equal("mine", File.ReadAllText(Path.Combine(foreign, "keep")));
         Assert.Equal(target, new FileInfo(link).LinkTarget);
         Assert.True(File.Exists(Path.Combine(target, StagingDirectory.MarkerFile)));
+    }
+
+    private static void WriteMarker(string stagingTree, string pid)
+    {
+        var marker = Path.Combine(stagingTree, StagingDirectory.MarkerFile);
+        Directory.CreateDirectory(Path.GetDirectoryName(marker)!);
+        File.WriteAllText(marker, pid);
     }
 
     private DeployLayout DeployAThenB(string name)

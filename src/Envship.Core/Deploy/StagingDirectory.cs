@@ -8,8 +8,9 @@ public static class StagingDirectory
     /// <summary>
     /// Written first into every staging tree. Leftovers are removed only when both the name and this
     /// file say envship made them, so nothing else that matches the name pattern is ever deleted.
+    /// It lives under <c>.envship/</c>, a name no archive member may take, so it never collides with a file of the environment.
     /// </summary>
-    public const string MarkerFile = ".envship-staging";
+    public const string MarkerFile = ".envship/staging-owner";
 
     public static string Create(string destination)
     {
@@ -18,6 +19,7 @@ public static class StagingDirectory
         var path = Path.Combine(parent, $".{Path.GetFileName(destination)}{Marker}{Guid.NewGuid():N}");
         // Private until the final rename, so no other local user can swap a component for a symlink mid-extraction.
         Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(path, MarkerFile))!);
         File.WriteAllText(Path.Combine(path, MarkerFile), $"{Environment.ProcessId}\n");
         return path;
     }
