@@ -27,6 +27,18 @@ public static class StagingDirectory
     /// <summary>Drops the marker just before the tree goes into place, so it never shows up in DEST.</summary>
     public static void Seal(string path) => File.Delete(Path.Combine(path, MarkerFile));
 
+    /// <summary>
+    /// A deploy killed between creating the staging directory and writing its marker leaves at most an
+    /// empty <c>.envship/</c> inside; removing that loses nothing, whoever made it.
+    /// </summary>
+    private static bool IsBareSkeleton(string candidate)
+    {
+        var entries = Directory.EnumerateFileSystemEntries(candidate).ToList();
+        var metadata = Path.Combine(candidate, Path.GetDirectoryName(MarkerFile)!);
+        return entries.Count == 0
+            || (entries.Count == 1 && entries[0] == metadata && new DirectoryInfo(metadata).LinkTarget is null && !Directory.EnumerateFileSystemEntries(metadata).Any());
+    }
+
     /// <summary>Removes staging trees an interrupted deploy left; the caller holds the destination's lock.</summary>
     public static void RemoveLeftovers(DeployLayout layout)
     {
@@ -37,7 +49,7 @@ public static class StagingDirectory
 
         foreach (var candidate in Directory.EnumerateDirectories(layout.Parent, layout.StagingPattern))
         {
-            if (new DirectoryInfo(candidate).LinkTarget is null && File.Exists(Path.Combine(candidate, MarkerFile)))
+            if (new DirectoryInfo(candidate).LinkTarget is null && (File.Exists(Path.Combine(candidate, MarkerFile)) || IsBareSkeleton(candidate)))
             {
                 Remove(candidate);
             }
