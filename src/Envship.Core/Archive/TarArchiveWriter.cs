@@ -11,6 +11,7 @@ public sealed class TarArchiveWriter : IArchiveWriter
 {
     private readonly Stream _compressor;
     private readonly ReproduciblePaxStream _pax;
+    private readonly BufferedStream _buffer;
     private readonly TarWriter _tar;
     private readonly string _memberPrefix;
     private readonly bool _ownsCompressor;
@@ -26,7 +27,8 @@ public sealed class TarArchiveWriter : IArchiveWriter
             _ => throw new ArgumentOutOfRangeException(nameof(format), format, "Not a tar format."),
         };
         _ownsCompressor = format != ArchiveFormat.Tar;
-        _pax = new ReproduciblePaxStream(_compressor);
+        _buffer = new BufferedStream(_compressor, 1 << 20);
+        _pax = new ReproduciblePaxStream(_buffer);
         _tar = new TarWriter(_pax, TarEntryFormat.Pax, leaveOpen: true);
         _memberPrefix = archiveRoot.Length == 0 ? "" : archiveRoot.TrimEnd('/') + "/";
     }
@@ -79,6 +81,7 @@ public sealed class TarArchiveWriter : IArchiveWriter
     {
         _tar.Dispose();
         _pax.Flush();
+        _buffer.Flush();
         if (_ownsCompressor)
         {
             _compressor.Dispose();

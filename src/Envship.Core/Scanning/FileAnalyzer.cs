@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Security.Cryptography;
 using System.Text;
 using Envship.Core.Archive;
 using Envship.Core.Relocation;
@@ -25,7 +24,6 @@ public sealed record FileAnalysis(string Sha256, long Size, FileRelocation? Relo
 public sealed class FileAnalyzer
 {
     private const int ChunkSize = 1 << 20;
-    private const int HeaderSize = 4096;
     private const int MaxStringWindow = 1 << 16;
     private static readonly string[] ZipExtensions = [".whl", ".egg", ".zip", ".jar"];
 
@@ -36,49 +34,20 @@ public sealed class FileAnalyzer
         _prefix = Encoding.UTF8.GetBytes(prefix);
     }
 
+    /// <summary>Starts the streaming half of an analysis; feed it the file's bytes, then <see cref="Complete"/> it.</summary>
+    public ContentScanner Begin() => new(_prefix);
+
     public FileAnalysis Analyze(Stream content, string relativePath, PlaceholderHint? hint)
     {
         ArgumentNullException.ThrowIfNull(content);
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize + _prefix.Length);
-        var header = new byte[HeaderSize];
-        var headerLength = 0;
-        var hits = new List<long>();
-        var sawNul = false;
-        long size = 0;
+        using var scanner = Begin();
+        var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
         try
         {
-            var carry = 0;
-            long bufferStart = 0;
             int read;
-            while ((read = content.Read(buffer, carry, ChunkSize)) > 0)
+            while ((read = content.Read(buffer, 0, ChunkSize)) > 0)
             {
-                var fresh = buffer.AsSpan(carry, read);
-                sha.AppendData(fresh);
-                sawNul = sawNul || fresh.Contains((byte)0);
-                if (headerLength < HeaderSize)
-                {
-                    var take = Math.Min(HeaderSize - headerLength, read);
-                    fresh[..take].CopyTo(header.AsSpan(headerLength));
-                    headerLength += take;
-                }
-
-                size += read;
-                var window = buffer.AsSpan(0, carry + read);
-                var position = 0;
-                int index;
-                while ((index = window[position..].IndexOf(_prefix)) >= 0)
-                {
-                    hits.Add(bufferStart + position + index);
-                    position += index + _prefix.Length;
-                }
-
-                // Keep just enough of the tail for a match that straddles the next read, but never a byte
-                // already consumed by a match, so matches stay non-overlapping like the replacement.
-                var newCarry = Math.Min(Math.Min(_prefix.Length - 1, window.Length), window.Length - position);
-                window[^newCarry..].CopyTo(buffer);
-                bufferStart += window.Length - newCarry;
-                carry = newCarry;
+                scanner.Append(buffer.AsSpan(0, read));
             }
         }
         finally
@@ -86,20 +55,40 @@ public sealed class FileAnalyzer
             ArrayPool<byte>.Shared.Return(buffer);
         }
 
-        var digest = Convert.ToHexStringLower(sha.GetHashAndReset());
-        var glibcFloor = ElfReader.IsElf(header.AsSpan(0, headerLength)) ? ElfVersionNeeds.TryReadGlibcFloor(content) : null;
-        if (hits.Count == 0)
+        return Complete(scanner, () => content, relativePath, hint);
+    }
+
+    /// <summary>
+    /// Classifies what the scanner saw. Only ELF files and files that name the prefix need the file
+    /// again, for their headers and the strings around each hit, so <paramref name="openForRandomAccess"/>
+    /// is called for those alone; the caller disposes what it returns.
+    /// </summary>
+    public FileAnalysis Complete(ContentScanner scanner, Func<Stream> openForRandomAccess, string relativePath, PlaceholderHint? hint)
+    {
+        ArgumentNullException.ThrowIfNull(scanner);
+        ArgumentNullException.ThrowIfNull(openForRandomAccess);
+        var digest = scanner.FinishHash();
+        var header = scanner.Header;
+        var isElf = ElfReader.IsElf(header);
+        if (!isElf && scanner.Hits.Count == 0)
         {
-            return new FileAnalysis(digest, size, null, []) { GlibcFloor = glibcFloor };
+            return new FileAnalysis(digest, scanner.Size, null, []);
+        }
+
+        var content = openForRandomAccess();
+        var glibcFloor = isElf ? ElfVersionNeeds.TryReadGlibcFloor(content) : null;
+        if (scanner.Hits.Count == 0)
+        {
+            return new FileAnalysis(digest, scanner.Size, null, []) { GlibcFloor = glibcFloor };
         }
 
         var warnings = new List<string>();
-        var relocation = Classify(content, relativePath, hint, header.AsSpan(0, headerLength), sawNul, hits, warnings);
-        return new FileAnalysis(digest, size, relocation, warnings) { GlibcFloor = glibcFloor };
+        var relocation = Classify(content, relativePath, hint, header, scanner.SawNul, scanner.Hits, warnings);
+        return new FileAnalysis(digest, scanner.Size, relocation, warnings) { GlibcFloor = glibcFloor };
     }
 
     private FileRelocation Classify(
-        Stream content, string relativePath, PlaceholderHint? hint, ReadOnlySpan<byte> header, bool sawNul, List<long> hits, List<string> warnings)
+        Stream content, string relativePath, PlaceholderHint? hint, ReadOnlySpan<byte> header, bool sawNul, IReadOnlyList<long> hits, List<string> warnings)
     {
         var extension = Path.GetExtension(relativePath);
         if (extension is ".pyc" or ".pyo")
@@ -129,7 +118,7 @@ public sealed class FileAnalyzer
     }
 
     private List<BinarySegment> FindSegments(
-        Stream content, string relativePath, bool isElf, int extraPadding, List<long> hits, List<string> warnings)
+        Stream content, string relativePath, bool isElf, int extraPadding, IReadOnlyList<long> hits, List<string> warnings)
     {
         var runpaths = isElf ? ElfReader.TryRead(content)?.Runpaths ?? [] : [];
         var segments = new List<BinarySegment>();
