@@ -39,9 +39,25 @@ public sealed class GnuToolsInteropTests(PackedPythonEnvironment env) : IClassFi
     }
 
     [Fact]
-    public void Packing_the_same_prefix_twice_gives_byte_identical_archives()
+    public void Packing_the_same_prefix_twice_with_one_and_two_threads_gives_byte_identical_archives()
     {
-        Assert.True(File.ReadAllBytes(env.Archive).AsSpan().SequenceEqual(File.ReadAllBytes(env.ArchiveAgain)), "two packs of one prefix differ");
+        Assert.True(File.ReadAllBytes(env.Archive).AsSpan().SequenceEqual(File.ReadAllBytes(env.ArchiveAgain)), "tar.zst packs with -j 2 and -j 1 differ");
+        Assert.True(File.ReadAllBytes(env.GzipArchive).AsSpan().SequenceEqual(File.ReadAllBytes(env.GzipArchiveOneThread)), "tar.gz packs with -j 2 and -j 1 differ");
+    }
+
+    [Fact]
+    public void Gzip_output_is_independent_members_that_gzip_reads_as_one_stream()
+    {
+        // Python's zlib walks the members one by one, exactly as gzip does.
+        const string Walk = "import sys, zlib\nd = open(sys.argv[1], 'rb').read(); n = t = 0\nwhile d:\n    o = zlib.decompressobj(31); t += len(o.decompress(d)); d = o.unused_data; n += 1\nprint(n, t)";
+        var counts = ProcessRunner.RunChecked("python3", ["-c", Walk, env.GzipArchive]).StdOut.Trim().Split(' ');
+        var members = long.Parse(counts[0], System.Globalization.CultureInfo.InvariantCulture);
+        var tarBytes = long.Parse(counts[1], System.Globalization.CultureInfo.InvariantCulture);
+
+        // One member for the manifest and exports, then one per 4 MiB block of the rest.
+        Assert.True(tarBytes > 3 * (4L << 20), $"the test environment is too small ({tarBytes} tar bytes) to need several blocks");
+        Assert.Equal(1.0 + ((tarBytes - 1) / (4L << 20)) + 1, (double)members, 1.0);
+        ProcessRunner.RunChecked("gzip", ["-t", env.GzipArchive]);
     }
 
     [Fact]

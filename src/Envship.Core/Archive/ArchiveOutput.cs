@@ -53,6 +53,50 @@ internal static class ArchiveOutput
         }
     }
 
+    /// <summary>
+    /// One pass over the data: members go to the temporary file as each file is read, then the
+    /// manifest that <paramref name="describe"/> builds from what was read is put in front of them.
+    /// </summary>
+    public static (Manifest Manifest, long Written) WriteSinglePass(
+        string output,
+        PackOptions options,
+        Func<TarArchiveWriter, IReadOnlyList<InventoryItem>> writeMembers,
+        Func<IReadOnlyList<InventoryItem>, (Manifest Manifest, IReadOnlyList<(string Name, byte[] Content)> Metadata)> describe)
+    {
+        var temporary = OutputFile.TemporaryPath(output);
+        var scratch = temporary + "-joined";
+        var level = options.CompressionLevel ?? ArchiveFormats.DefaultLevel(options.Format);
+        var root = options.ArchiveRoot.Trim('/');
+        try
+        {
+            IReadOnlyList<InventoryItem> items;
+            using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
+            {
+                using (var members = new TarArchiveWriter(file, options.Format, level, options.Jobs, root))
+                {
+                    items = writeMembers(members);
+                }
+            }
+
+            var (manifest, metadata) = describe(items);
+            ArchiveHead.Prepend(temporary, ArchiveHead.Compress(manifest, metadata, options.Format, level, options.Jobs, root), scratch);
+            ReplaceOutput(temporary, output);
+            return (manifest, new FileInfo(output).Length);
+        }
+        catch (IOException ex) when (ex is not EndOfStreamException)
+        {
+            RemoveTemporary(temporary);
+            RemoveTemporary(scratch);
+            throw new EnvshipException(ExitCode.IoFailure, $"{output}: cannot write the archive ({ex.Message}). Free space or fix permissions and pack again; nothing was left behind.", ex);
+        }
+        catch
+        {
+            RemoveTemporary(temporary);
+            RemoveTemporary(scratch);
+            throw;
+        }
+    }
+
     private static IArchiveWriter OpenWriter(string temporary, PackOptions options)
     {
         if (options.Format == ArchiveFormat.Directory)

@@ -1,6 +1,7 @@
 using System.Formats.Tar;
 using System.IO.Compression;
 using System.Security.Cryptography;
+using Envship.Core.Archive.Compression;
 using ZstdSharp;
 
 namespace Envship.Core.Archive;
@@ -76,7 +77,7 @@ public sealed partial class ArchiveReader : IDisposable
             var raw = new HashingReadStream(file);
             Stream decompressed = format switch
             {
-                ArchiveFormat.TarZst => new DecompressionStream(raw, 1 << 20, checkEndOfStream: true, leaveOpen: true),
+                ArchiveFormat.TarZst => ZstdStreams.Decompressor(raw),
                 ArchiveFormat.TarGz => new GZipStream(raw, CompressionMode.Decompress, leaveOpen: true),
                 _ => raw,
             };

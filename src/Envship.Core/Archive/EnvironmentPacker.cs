@@ -35,23 +35,51 @@ public static class EnvironmentPacker
             Jobs = options.Jobs,
             Progress = options.Progress is null ? null : new SynchronousProgress<ScanProgress>(p => options.Progress.Report(new PackProgress(PackPhase.Scanning, p.FilesDone, p.FilesTotal, p.BytesDone, p.BytesTotal))),
         };
+        if (SinglePassPack.Supports(options.Format) && !RelocatesAtPackTime(options, prefix))
+        {
+            var plan = PrefixInventory.Plan(scan, cancellationToken);
+            warnings.AddRange(plan.Warnings);
+            var (packed, size) = ArchiveOutput.WriteSinglePass(
+                output,
+                options,
+                writer => SinglePassPack.WriteMembers(writer, plan, scan, options.Progress, warnings, cancellationToken),
+                items => Describe(options, prefix, prefix, layout, environments, plan.Root, items, warnings));
+            return new PackResult(output, packed, size, warnings);
+        }
+
         var inventory = PrefixInventory.Scan(scan, cancellationToken);
         warnings.AddRange(inventory.Warnings);
 
         using var spool = new SpoolDirectory(output);
         var items = inventory.Items;
         var sourcePrefix = prefix;
-        if (options.DestinationPrefix is { } requested && Deployer.NormalizePrefix(requested) != prefix)
+        if (RelocatesAtPackTime(options, prefix))
         {
-            sourcePrefix = Deployer.NormalizePrefix(requested);
+            sourcePrefix = Deployer.NormalizePrefix(options.DestinationPrefix!);
             items = PackTimeRelocation.Apply(items, prefix, sourcePrefix, scan.Placeholders, spool.Path, warnings);
         }
 
-        var manifest = ManifestBuilder.Build(options, prefix, sourcePrefix, layout, environments, inventory.Root, items, warnings);
-        var embedded = EmbeddedExports.Build(manifest, prefix, environments);
-        manifest = manifest with { Metadata = EmbeddedExports.Describe(embedded) };
+        var (manifest, embedded) = Describe(options, prefix, sourcePrefix, layout, environments, inventory.Root, items, warnings);
         var written = ArchiveOutput.Write(output, options, manifest, embedded, items, cancellationToken);
         return new PackResult(output, manifest, written, warnings);
+    }
+
+    private static bool RelocatesAtPackTime(PackOptions options, string prefix) =>
+        options.DestinationPrefix is { } requested && Deployer.NormalizePrefix(requested) != prefix;
+
+    private static (Manifest Manifest, IReadOnlyList<(string Name, byte[] Content)> Metadata) Describe(
+        PackOptions options,
+        string prefix,
+        string sourcePrefix,
+        InstallationLayout layout,
+        IReadOnlyList<SurveyedEnvironment> environments,
+        ManifestRoot root,
+        IReadOnlyList<InventoryItem> items,
+        List<string> warnings)
+    {
+        var manifest = ManifestBuilder.Build(options, prefix, sourcePrefix, layout, environments, root, items, warnings);
+        var embedded = EmbeddedExports.Build(manifest, prefix, environments);
+        return (manifest with { Metadata = EmbeddedExports.Describe(embedded) }, embedded);
     }
 
     private static void CheckEditable(IReadOnlyList<SurveyedEnvironment> environments, PackOptions options, List<string> warnings)

@@ -1,8 +1,7 @@
 using System.Formats.Tar;
 using System.IO.Compression;
 using Envship.Core.Scanning;
-using ZstdSharp;
-using ZstdSharp.Unsafe;
+using Envship.Core.Archive.Compression;
 
 namespace Envship.Core.Archive;
 
@@ -15,14 +14,20 @@ public sealed class TarArchiveWriter : IArchiveWriter
     private readonly TarWriter _tar;
     private readonly string _memberPrefix;
     private readonly bool _ownsCompressor;
+    private readonly bool _endOfArchive;
 
-    public TarArchiveWriter(Stream output, ArchiveFormat format, int level, int jobs, string archiveRoot)
+    /// <param name="endOfArchive">
+    /// False for the leading part of an archive whose members continue in another compressed part:
+    /// the part then ends without tar's two zero blocks, which would end the archive for every reader.
+    /// </param>
+    public TarArchiveWriter(Stream output, ArchiveFormat format, int level, int jobs, string archiveRoot, bool endOfArchive = true)
     {
+        _endOfArchive = endOfArchive;
         ArgumentNullException.ThrowIfNull(output);
         _compressor = format switch
         {
-            ArchiveFormat.TarZst => CreateZstd(output, level, jobs),
-            ArchiveFormat.TarGz => new GZipStream(output, new ZLibCompressionOptions { CompressionLevel = level }, leaveOpen: true),
+            ArchiveFormat.TarZst => ZstdStreams.Compressor(output, level, jobs),
+            ArchiveFormat.TarGz => new ParallelGzipStream(output, level, jobs),
             ArchiveFormat.Tar => output,
             _ => throw new ArgumentOutOfRangeException(nameof(format), format, "Not a tar format."),
         };
@@ -66,20 +71,31 @@ public sealed class TarArchiveWriter : IArchiveWriter
                 Write(hard);
                 break;
             default:
-                var file = NewEntry(TarEntryType.RegularFile, e.Path, e.Mode, e.MtimeNs);
                 using (var data = OpenContent(item))
                 {
-                    file.DataStream = data;
-                    Write(file);
+                    AddFile(e, data);
                 }
 
                 break;
         }
     }
 
+    /// <summary>Writes a regular file member whose bytes come from <paramref name="data"/>, which must hold exactly <c>entry.Size</c> bytes.</summary>
+    public void AddFile(ManifestEntry entry, Stream data)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        var file = NewEntry(TarEntryType.RegularFile, entry.Path, entry.Mode, entry.MtimeNs);
+        file.DataStream = data;
+        Write(file);
+    }
+
     public void Dispose()
     {
-        _tar.Dispose();
+        if (_endOfArchive)
+        {
+            _tar.Dispose();
+        }
+
         _pax.Flush();
         _buffer.Flush();
         if (_ownsCompressor)
@@ -121,16 +137,6 @@ public sealed class TarArchiveWriter : IArchiveWriter
             Gid = 0,
             ModificationTime = DateTimeOffset.UnixEpoch.AddTicks(mtimeNs / 100),
         };
-
-    private static CompressionStream CreateZstd(Stream output, int level, int jobs)
-    {
-        var stream = new CompressionStream(output, level, 1 << 20, leaveOpen: true);
-        stream.SetParameter(ZSTD_cParameter.ZSTD_c_checksumFlag, 1);
-
-        // Any worker count of one or more gives the same bytes, so -j never changes the archive.
-        stream.SetParameter(ZSTD_cParameter.ZSTD_c_nbWorkers, Math.Max(1, jobs));
-        return stream;
-    }
 }
 
 public interface IArchiveWriter : IDisposable

@@ -130,6 +130,30 @@ public static partial class UnixFileSystem
         return BinaryPrimitives.ReadUInt64LittleEndian(buffer[32..]);
     }
 
+    /// <summary>
+    /// fallocate(FALLOC_FL_INSERT_RANGE): shifts a file's bytes from <paramref name="offset"/> on by
+    /// <paramref name="length"/> without copying them, leaving a hole to write into. Both must be
+    /// multiples of the filesystem's block size. Answers false where the filesystem cannot (tmpfs,
+    /// NFS, larger blocks), so the caller copies instead.
+    /// </summary>
+    public static bool TryInsertRange(Microsoft.Win32.SafeHandles.SafeFileHandle handle, long offset, long length)
+    {
+        ArgumentNullException.ThrowIfNull(handle);
+        const int InsertRange = 0x20;
+        if (NativeMethods.Fallocate((int)handle.DangerousGetHandle(), InsertRange, offset, length) == 0)
+        {
+            return true;
+        }
+
+        var errno = Marshal.GetLastPInvokeError();
+        if (errno is ErrnoInvalid or ErrnoNotImplemented or ErrnoNotSupported)
+        {
+            return false;
+        }
+
+        throw new IOException($"Cannot make room at the start of the archive: {Marshal.GetPInvokeErrorMessage(errno)}", errno);
+    }
+
     public static void HardLink(string existing, string newPath)
     {
         if (NativeMethods.Link(existing, newPath) != 0)
@@ -157,6 +181,9 @@ public static partial class UnixFileSystem
 
         [LibraryImport("libc", EntryPoint = "renameat2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
         internal static partial int RenameAt2(int oldDirectoryFd, string oldPath, int newDirectoryFd, string newPath, uint flags);
+
+        [LibraryImport("libc", EntryPoint = "fallocate", SetLastError = true)]
+        internal static partial int Fallocate(int fd, int mode, long offset, long length);
 
         [LibraryImport("libc", EntryPoint = "link", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
         internal static partial int Link(string oldPath, string newPath);

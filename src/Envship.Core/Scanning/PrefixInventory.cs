@@ -10,9 +10,19 @@ public sealed record InventoryItem(ManifestEntry Entry, string? SourcePath, byte
 {
     /// <summary>For ELF files: the highest glibc version they need, which becomes the manifest's floor.</summary>
     public string? GlibcFloor { get; init; }
+
+    /// <summary>This planned file with its analysis, and the rewritten bytes that replace its own if any.</summary>
+    public InventoryItem Analyzed(FileAnalysis analysis, byte[]? content)
+    {
+        ArgumentNullException.ThrowIfNull(analysis);
+        return new InventoryItem(Entry with { Size = analysis.Size, Sha256 = analysis.Sha256, Relocation = analysis.Relocation }, SourcePath, content) { GlibcFloor = analysis.GlibcFloor };
+    }
 }
 
 public sealed record Inventory(IReadOnlyList<InventoryItem> Items, ManifestRoot Root, IReadOnlyList<string> Warnings);
+
+/// <summary>A walked prefix: <see cref="FilesToAnalyze"/> indexes the regular files still without a hash.</summary>
+public sealed record PlannedInventory(IReadOnlyList<InventoryItem> Items, IReadOnlyList<int> FilesToAnalyze, ManifestRoot Root, IReadOnlyList<string> Warnings);
 
 public readonly record struct ScanProgress(int FilesDone, int FilesTotal, long BytesDone, long BytesTotal);
 
@@ -43,14 +53,27 @@ public static class PrefixInventory
 {
     public static Inventory Scan(ScanOptions options, CancellationToken cancellationToken = default)
     {
+        var plan = Plan(options, cancellationToken);
+        var items = plan.Items.ToArray();
+        var warnings = plan.Warnings.ToList();
+        AnalyzeFiles(options, items, plan.FilesToAnalyze, warnings, cancellationToken);
+        return new Inventory(items, plan.Root, warnings);
+    }
+
+    /// <summary>
+    /// Walks the prefix without reading any file: directories, symlinks and hard links come out
+    /// complete, regular files with their size from lstat but no hash or relocation yet.
+    /// </summary>
+    public static PlannedInventory Plan(ScanOptions options, CancellationToken cancellationToken = default)
+    {
         ArgumentNullException.ThrowIfNull(options);
         var prefix = options.Prefix;
         var rootStatus = UnixFileSystem.Stat(prefix);
         var warnings = new List<string>();
         var walked = Walk(options, warnings, cancellationToken);
 
-        var items = new InventoryItem?[walked.Count];
-        var analysisQueue = new List<int>();
+        var items = new InventoryItem[walked.Count];
+        var files = new List<int>();
         var firstPathOfInode = new Dictionary<(ulong, ulong), string>();
         for (var i = 0; i < walked.Count; i++)
         {
@@ -73,35 +96,35 @@ public static class PrefixInventory
                         firstPathOfInode[(status.Device, status.Inode)] = relative;
                     }
 
-                    analysisQueue.Add(i);
+                    items[i] = new InventoryItem(NewEntry(relative, EntryType.File, status) with { Size = status.Size }, absolute);
+                    files.Add(i);
                     break;
             }
         }
 
-        AnalyzeFiles(options, walked, items, analysisQueue, warnings, cancellationToken);
-        return new Inventory([.. items.Select(i => i!)], new ManifestRoot(rootStatus.Mode, rootStatus.ModifiedNanoseconds), warnings);
+        return new PlannedInventory(items, files, new ManifestRoot(rootStatus.Mode, rootStatus.ModifiedNanoseconds), warnings);
     }
 
     private static void AnalyzeFiles(
         ScanOptions options,
-        List<(string Relative, UnixFileStatus Status)> walked,
-        InventoryItem?[] items,
-        List<int> queue,
+        InventoryItem[] items,
+        IReadOnlyList<int> queue,
         List<string> warnings,
         CancellationToken cancellationToken)
     {
         var analyzer = new FileAnalyzer(options.Prefix);
-        var bytesTotal = queue.Sum(i => walked[i].Status.Size);
+        var bytesTotal = queue.Sum(i => items[i].Entry.Size);
         var filesDone = 0;
         long bytesDone = 0;
-        var fileWarnings = new List<string>[walked.Count];
+        var fileWarnings = new List<string>[items.Length];
         Parallel.ForEach(
             queue,
             new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Jobs), CancellationToken = cancellationToken },
             index =>
             {
-                var (relative, status) = walked[index];
-                var absolute = Path.Combine(options.Prefix, relative);
+                var planned = items[index];
+                var relative = planned.Entry.Path;
+                var absolute = planned.SourcePath!;
                 options.Placeholders.TryGetValue(relative, out var hint);
                 byte[]? rewritten = null;
                 if (options.Rewrite is not null && options.IsRewriteCandidate(relative))
@@ -115,27 +138,25 @@ public static class PrefixInventory
                     analysis = analyzer.Analyze(stream, relative, hint);
                 }
 
-                if (rewritten is null && analysis.Size != status.Size)
+                if (rewritten is null && analysis.Size != planned.Entry.Size)
                 {
-                    throw new EnvshipException(
-                        ExitCode.IoFailure,
-                        $"{absolute}: the file changed while it was being packed ({status.Size} bytes, then {analysis.Size}). Stop whatever is writing to the environment and pack again.");
+                    throw ChangedWhilePacking(absolute, planned.Entry.Size, analysis.Size);
                 }
 
-                items[index] = new InventoryItem(
-                    NewEntry(relative, EntryType.File, status) with { Size = analysis.Size, Sha256 = analysis.Sha256, Relocation = analysis.Relocation },
-                    absolute,
-                    rewritten) { GlibcFloor = analysis.GlibcFloor };
+                items[index] = planned.Analyzed(analysis, rewritten);
                 fileWarnings[index] = [.. analysis.Warnings];
                 var done = Interlocked.Increment(ref filesDone);
-                var bytes = Interlocked.Add(ref bytesDone, status.Size);
+                var bytes = Interlocked.Add(ref bytesDone, planned.Entry.Size);
                 options.Progress?.Report(new ScanProgress(done, queue.Count, bytes, bytesTotal));
             });
 
         warnings.AddRange(fileWarnings.Where(w => w is not null).SelectMany(w => w));
     }
 
-    private static FileStream OpenForScan(string path) =>
+    internal static EnvshipException ChangedWhilePacking(string path, long before, long after) =>
+        new(ExitCode.IoFailure, $"{path}: the file changed while it was being packed ({before} bytes, then {after}). Stop whatever is writing to the environment and pack again.");
+
+    internal static FileStream OpenForScan(string path) =>
         new(path, new FileStreamOptions { Mode = FileMode.Open, Access = FileAccess.Read, Share = FileShare.Read, BufferSize = 0, Options = FileOptions.SequentialScan });
 
     private static ManifestEntry NewEntry(string relative, EntryType type, UnixFileStatus status) =>

@@ -5,7 +5,7 @@ namespace Envship.Cli.Tests.Fixtures;
 
 /// <summary>
 /// A realistic environment (a copied real Python, a conda-built ELF program, real conda packages),
-/// packed as tar.zst twice and as tar.gz once, then moved away so nothing can load from its path.
+/// packed as tar.zst and as tar.gz, each with two threads and with one, then moved away so nothing can load from its path.
 /// </summary>
 public sealed class PackedPythonEnvironment : IDisposable
 {
@@ -23,12 +23,14 @@ public sealed class PackedPythonEnvironment : IDisposable
 
         Archive = Work.Combine("env.tar.zst");
         var clock = Stopwatch.StartNew();
-        CliRunner.RunOk("pack", "-p", SourcePrefix, "-o", Archive, "-q");
+        CliRunner.RunOk("pack", "-p", SourcePrefix, "-o", Archive, "-q", "-j", "2");
         PackTime = clock.Elapsed;
         ArchiveAgain = Work.Combine("env-again.tar.zst");
-        CliRunner.RunOk("pack", "-p", SourcePrefix, "-o", ArchiveAgain, "-q");
+        CliRunner.RunOk("pack", "-p", SourcePrefix, "-o", ArchiveAgain, "-q", "-j", "1");
         GzipArchive = Work.Combine("env.tar.gz");
-        CliRunner.RunOk("pack", "-p", SourcePrefix, "-o", GzipArchive, "--format", "tar.gz", "-q");
+        CliRunner.RunOk("pack", "-p", SourcePrefix, "-o", GzipArchive, "--format", "tar.gz", "-q", "-j", "2");
+        GzipArchiveOneThread = Work.Combine("env-one-thread.tar.gz");
+        CliRunner.RunOk("pack", "-p", SourcePrefix, "-o", GzipArchiveOneThread, "--format", "tar.gz", "-q", "-j", "1");
 
         MovedSource = SourcePrefix + ".moved-away";
         Directory.Move(SourcePrefix, MovedSource);
@@ -41,8 +43,10 @@ public sealed class PackedPythonEnvironment : IDisposable
     public string MovedSource { get; }
     public BuiltPrefix Built { get; }
     public string Archive { get; }
+    /// <summary>The same pack as <see cref="Archive"/>, with one thread instead of two.</summary>
     public string ArchiveAgain { get; }
     public string GzipArchive { get; }
+    public string GzipArchiveOneThread { get; }
     public TimeSpan PackTime { get; }
 
     public string Python => Built.Python!.ExecutableRelativePath;

@@ -1,0 +1,90 @@
+using Envship.Core.Platform;
+
+namespace Envship.Core.Archive;
+
+/// <summary>
+/// The leading members of an archive written in one pass: the manifest and the embedded exports,
+/// which can only be known after every file was read, compressed on their own and put in front of
+/// the members already written. Compressed streams concatenate, so readers see one archive.
+/// </summary>
+internal static class ArchiveHead
+{
+    /// <summary>Filesystems that can shift a file's data do it in whole blocks, and 4 KiB is the common block.</summary>
+    private const int Alignment = 4096;
+
+    private const uint SkippableFrameMagic = 0x184D2A50;
+    private const int SkippableFrameHeader = 8;
+
+    public static byte[] Compress(Manifest manifest, IReadOnlyList<(string Name, byte[] Content)> metadata, ArchiveFormat format, int level, int jobs, string archiveRoot)
+    {
+        var json = ManifestJson.Serialize(manifest);
+        var createdNs = (manifest.Created - DateTimeOffset.UnixEpoch).Ticks * 100;
+        using var memory = new MemoryStream();
+        using (var writer = new TarArchiveWriter(memory, format, level, jobs, archiveRoot, endOfArchive: false))
+        {
+            writer.WriteManifest(json, createdNs);
+            foreach (var (name, content) in metadata)
+            {
+                writer.WriteMetadata(name, content, createdNs);
+            }
+        }
+
+        if (format == ArchiveFormat.TarZst)
+        {
+            AppendPaddingFrame(memory);
+        }
+
+        return memory.ToArray();
+    }
+
+    /// <summary>
+    /// Puts <paramref name="head"/> in front of the bytes of <paramref name="path"/>: in place where the
+    /// filesystem can insert blocks (ext4, XFS), else by copying into <paramref name="scratch"/> and
+    /// renaming it over <paramref name="path"/>. The bytes are the same either way.
+    /// </summary>
+    public static void Prepend(string path, byte[] head, string scratch)
+    {
+        using (var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+        {
+            if (head.Length % Alignment == 0 && UnixFileSystem.TryInsertRange(file.SafeFileHandle, 0, head.Length))
+            {
+                RandomAccess.Write(file.SafeFileHandle, head, 0);
+                file.Flush(flushToDisk: true);
+                return;
+            }
+        }
+
+        using (var joined = new FileStream(scratch, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
+        {
+            joined.Write(head);
+            using (var body = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan))
+            {
+                body.CopyTo(joined, 1 << 20);
+            }
+
+            joined.Flush(flushToDisk: true);
+        }
+
+        UnixFileSystem.Rename(scratch, path);
+    }
+
+    /// <summary>
+    /// Rounds the head up to whole blocks with a zstd skippable frame, which every zstd reader passes
+    /// over, so that it can be inserted in place. It is always added, so packs stay byte-identical
+    /// whichever way the head was put in place.
+    /// </summary>
+    private static void AppendPaddingFrame(MemoryStream memory)
+    {
+        var padding = (int)((Alignment - (memory.Length % Alignment)) % Alignment);
+        if (padding < SkippableFrameHeader)
+        {
+            padding += Alignment;
+        }
+
+        Span<byte> header = stackalloc byte[SkippableFrameHeader];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(header, SkippableFrameMagic);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(header[4..], (uint)(padding - SkippableFrameHeader));
+        memory.Write(header);
+        memory.Write(new byte[padding - SkippableFrameHeader]);
+    }
+}

@@ -1,0 +1,98 @@
+namespace Envship.Core.Scanning;
+
+/// <summary>
+/// A file's bytes on their way into the archive, fed to a <see cref="ContentScanner"/> as they pass.
+/// It yields exactly the size the walk saw and fails if the file has more or fewer bytes by then:
+/// a tar header already promised that size, so a file that changed cannot be archived silently.
+/// Seekable only so that a tar writer can ask for its length.
+/// </summary>
+internal sealed class ScanningReadStream(Stream file, string path, long declaredSize, ContentScanner scanner) : Stream
+{
+    private long _position;
+
+    public override bool CanRead => true;
+    public override bool CanSeek => true;
+    public override bool CanWrite => false;
+    public override long Length => declaredSize;
+
+    public override long Position
+    {
+        get => _position;
+        set => Seek(value, SeekOrigin.Begin);
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        var wanted = (int)Math.Min(buffer.Length, declaredSize - _position);
+        if (wanted == 0)
+        {
+            if (buffer.Length > 0 && _position == declaredSize)
+            {
+                RefuseIfLonger();
+            }
+
+            return 0;
+        }
+
+        var read = file.Read(buffer[..wanted]);
+        if (read == 0)
+        {
+            throw PrefixInventory.ChangedWhilePacking(path, declaredSize, _position);
+        }
+
+        scanner.Append(buffer[..read]);
+        _position += read;
+        return read;
+    }
+
+    /// <summary>Fails unless exactly the declared bytes were read and the file holds no more.</summary>
+    public void EnsureComplete()
+    {
+        if (_position != declaredSize)
+        {
+            throw PrefixInventory.ChangedWhilePacking(path, declaredSize, _position);
+        }
+
+        RefuseIfLonger();
+    }
+
+    public override long Seek(long offset, SeekOrigin origin)
+    {
+        var target = origin switch
+        {
+            SeekOrigin.Begin => offset,
+            SeekOrigin.Current => _position + offset,
+            _ => declaredSize + offset,
+        };
+        return target == _position ? _position : throw new NotSupportedException("A scanning stream reads forward only.");
+    }
+
+    public override void Flush()
+    {
+    }
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            file.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    private void RefuseIfLonger()
+    {
+        Span<byte> probe = stackalloc byte[1];
+        if (file.Read(probe) > 0)
+        {
+            throw PrefixInventory.ChangedWhilePacking(path, declaredSize, declaredSize + 1 + Math.Max(0, file.Length - file.Position));
+        }
+    }
+}

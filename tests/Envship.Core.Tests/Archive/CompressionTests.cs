@@ -1,0 +1,139 @@
+using System.IO.Compression;
+using Envship.Core.Archive.Compression;
+using Envship.Core.Scanning;
+using ZstdSharp;
+
+namespace Envship.Core.Tests.Archive;
+
+public sealed class CompressionTests
+{
+    private static readonly byte[] Data = MakeData();
+
+    [Fact]
+    public void The_system_libzstd_is_used_on_this_machine()
+    {
+        Assert.True(LibZstd.IsAvailable, "libzstd.so.1 did not load; packs would fall back to the slower ZstdSharp");
+        Assert.StartsWith("libzstd 1.", ZstdStreams.Implementation, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Native_frames_read_back_with_ZstdSharp_and_the_other_way_round()
+    {
+        var native = new MemoryStream();
+        using (var compressor = new NativeZstdCompressionStream(native, 3, 2, leaveOpen: true))
+        {
+            compressor.Write(Data);
+        }
+
+        using (var managed = new DecompressionStream(new MemoryStream(native.ToArray())))
+        {
+            Assert.Equal(Data, ReadAll(managed));
+        }
+
+        var managedBytes = new MemoryStream();
+        using (var compressor = new CompressionStream(managedBytes, 3, leaveOpen: true))
+        {
+            compressor.Write(Data);
+        }
+
+        using var nativeReader = new NativeZstdDecompressionStream(new MemoryStream(managedBytes.ToArray()), leaveOpen: false);
+        Assert.Equal(Data, ReadAll(nativeReader));
+    }
+
+    [Fact]
+    public void A_truncated_or_flipped_native_stream_is_damage_not_a_short_read()
+    {
+        var compressed = new MemoryStream();
+        using (var compressor = new NativeZstdCompressionStream(compressed, 3, 1, leaveOpen: true))
+        {
+            compressor.Write(Data);
+        }
+
+        var bytes = compressed.ToArray();
+        using (var truncated = new NativeZstdDecompressionStream(new MemoryStream(bytes[..(bytes.Length / 2)]), leaveOpen: false))
+        {
+            Assert.Throws<EndOfStreamException>(() => ReadAll(truncated));
+        }
+
+        bytes[bytes.Length / 2] ^= 0x40;
+        using var flipped = new NativeZstdDecompressionStream(new MemoryStream(bytes), leaveOpen: false);
+        Assert.Throws<InvalidDataException>(() => ReadAll(flipped));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(4)]
+    public void Parallel_gzip_gives_the_same_bytes_for_any_worker_count_and_gzip_reads_them(int workers)
+    {
+        var one = Gzip(Data, 1);
+        var many = Gzip(Data, workers);
+
+        Assert.Equal(one, many);
+        using var reader = new GZipStream(new MemoryStream(many), CompressionMode.Decompress);
+        Assert.Equal(Data, ReadAll(reader));
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(1)]
+    public void A_file_that_changed_size_since_the_walk_fails_the_pack(int change)
+    {
+        var path = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllBytes(path, new byte[1000]);
+            using var scanner = new FileAnalyzer("/p").Begin();
+            using var stream = new ScanningReadStream(File.OpenRead(path), path, 1000 - change, scanner);
+
+            var error = Assert.Throws<EnvshipException>(() =>
+            {
+                stream.CopyTo(Stream.Null);
+                stream.EnsureComplete();
+            });
+
+            Assert.Equal(ExitCode.IoFailure, error.Code);
+            Assert.Contains(path, error.Message, StringComparison.Ordinal);
+            Assert.Contains("changed while it was being packed", error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    private static byte[] Gzip(byte[] data, int workers)
+    {
+        var output = new MemoryStream();
+        using (var gzip = new ParallelGzipStream(output, 6, workers))
+        {
+            // Odd write sizes, so block cuts never line up with writes.
+            for (var offset = 0; offset < data.Length; offset += 77_777)
+            {
+                gzip.Write(data.AsSpan(offset, Math.Min(77_777, data.Length - offset)));
+            }
+        }
+
+        return output.ToArray();
+    }
+
+    private static byte[] ReadAll(Stream stream)
+    {
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
+    }
+
+    /// <summary>Several gzip blocks of text-like, compressible data with some noise.</summary>
+    private static byte[] MakeData()
+    {
+        var random = new Random(3);
+        var data = new byte[(ParallelGzipStream.BlockSize * 3) + 12345];
+        for (var i = 0; i < data.Length; i++)
+        {
+            data[i] = random.Next(8) == 0 ? (byte)random.Next(256) : (byte)('a' + (i % 23));
+        }
+
+        return data;
+    }
+}
