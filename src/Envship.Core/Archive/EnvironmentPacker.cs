@@ -42,7 +42,7 @@ public static class EnvironmentPacker
             var (packed, size) = ArchiveOutput.WriteSinglePass(
                 output,
                 options,
-                writer => SinglePassPack.WriteMembers(writer, plan, scan, options.Progress, warnings, cancellationToken),
+                writer => SinglePassPack.WriteMembers(writer, plan, scan, options.Jobs, options.Progress, warnings, cancellationToken),
                 items => Describe(options, prefix, prefix, layout, environments, plan.Root, items, warnings));
             return new PackResult(output, packed, size, warnings);
         }

@@ -4,8 +4,9 @@ namespace Envship.Core.Archive;
 
 /// <summary>
 /// Archives a walked prefix reading every file once: the bytes that go into the archive are hashed
-/// and searched for the prefix on their way, and only ELF files and files that name the prefix are
-/// opened again, for the few bytes their classification needs.
+/// and searched for the prefix on their way (on a read-ahead thread when there are two or more jobs),
+/// and only ELF files and files that name the prefix are opened again, for the few bytes their
+/// classification needs.
 /// </summary>
 internal static class SinglePassPack
 {
@@ -19,15 +20,17 @@ internal static class SinglePassPack
         TarArchiveWriter writer,
         PlannedInventory plan,
         ScanOptions scan,
+        int jobs,
         IProgress<PackProgress>? progress,
         List<string> warnings,
         CancellationToken cancellationToken)
     {
-        var analyzer = new FileAnalyzer(scan.Prefix);
         var items = plan.Items.ToArray();
-        var bytesTotal = plan.FilesToAnalyze.Sum(i => items[i].Entry.Size);
+        var files = plan.FilesToAnalyze.Select(i => items[i]).ToList();
+        var bytesTotal = files.Sum(f => f.Entry.Size);
         var filesDone = 0;
         long bytesDone = 0;
+        using IPackedFileSource source = jobs > 1 ? new ReadAheadFileSource(files, scan) : new InlineFileSource(scan);
         for (var i = 0; i < items.Length; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -37,64 +40,17 @@ internal static class SinglePassPack
                 continue;
             }
 
-            items[i] = ArchiveFile(writer, items[i], scan, analyzer, warnings);
+            using (var file = source.Next(items[i]))
+            {
+                writer.AddFile(file.Entry, file.Data);
+                items[i] = file.Finish(warnings);
+            }
+
             filesDone++;
             bytesDone += items[i].Entry.Size;
-            progress?.Report(new PackProgress(PackPhase.Writing, filesDone, plan.FilesToAnalyze.Count, bytesDone, bytesTotal));
+            progress?.Report(new PackProgress(PackPhase.Writing, filesDone, files.Count, bytesDone, bytesTotal));
         }
 
         return items;
-    }
-
-    private static InventoryItem ArchiveFile(TarArchiveWriter writer, InventoryItem planned, ScanOptions scan, FileAnalyzer analyzer, List<string> warnings)
-    {
-        var relative = planned.Entry.Path;
-        var path = planned.SourcePath!;
-        scan.Placeholders.TryGetValue(relative, out var hint);
-        FileAnalysis analysis;
-        if (scan.Rewrite is not null && scan.IsRewriteCandidate(relative))
-        {
-            var original = File.ReadAllBytes(path);
-            var rewritten = scan.Rewrite(relative, original);
-            if (rewritten is null && original.Length != planned.Entry.Size)
-            {
-                throw PrefixInventory.ChangedWhilePacking(path, planned.Entry.Size, original.Length);
-            }
-
-            var content = rewritten ?? original;
-            using (var memory = new MemoryStream(content, writable: false))
-            {
-                analysis = analyzer.Analyze(memory, relative, hint);
-            }
-
-            var analyzed = planned.Analyzed(analysis, rewritten);
-            using (var memory = new MemoryStream(content, writable: false))
-            {
-                writer.AddFile(analyzed.Entry, memory);
-            }
-
-            warnings.AddRange(analysis.Warnings);
-            return analyzed;
-        }
-
-        using var scanner = analyzer.Begin();
-        using (var stream = new ScanningReadStream(PrefixInventory.OpenForScan(path), path, planned.Entry.Size, scanner))
-        {
-            writer.AddFile(planned.Entry, stream);
-            stream.EnsureComplete();
-        }
-
-        FileStream? reopened = null;
-        try
-        {
-            analysis = analyzer.Complete(scanner, () => reopened ??= PrefixInventory.OpenForScan(path), relative, hint);
-        }
-        finally
-        {
-            reopened?.Dispose();
-        }
-
-        warnings.AddRange(analysis.Warnings);
-        return planned.Analyzed(analysis, null);
     }
 }

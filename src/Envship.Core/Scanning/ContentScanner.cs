@@ -64,7 +64,18 @@ public sealed class ContentScanner : IDisposable
         KeepTail(data, position, consumedAny: straddled || position > 0);
     }
 
+    /// <summary>The file's SHA-256; also readies the scanner for the next file.</summary>
     public string FinishHash() => Convert.ToHexStringLower(_sha.GetHashAndReset());
+
+    /// <summary>Starts over for another file, keeping the buffers and the hash context (one per file would cost an allocation each).</summary>
+    public void Reset()
+    {
+        _sha.GetHashAndReset();
+        _hits.Clear();
+        _tailLength = 0;
+        Size = 0;
+        SawNul = false;
+    }
 
     public void Dispose() => _sha.Dispose();
 

@@ -8,6 +8,7 @@ namespace Envship.Core.Scanning;
 /// </summary>
 internal sealed class ScanningReadStream(Stream file, string path, long declaredSize, ContentScanner scanner) : Stream
 {
+    private const int CopyBufferSize = 1 << 20;
     private long _position;
 
     public override bool CanRead => true;
@@ -56,6 +57,25 @@ internal sealed class ScanningReadStream(Stream file, string path, long declared
         }
 
         RefuseIfLonger();
+    }
+
+    /// <summary>A tar writer copies member data with small buffers; large reads mean fewer system calls and bigger compressor writes.</summary>
+    public override void CopyTo(Stream destination, int bufferSize)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent((int)Math.Clamp(declaredSize, 1, CopyBufferSize));
+        try
+        {
+            int read;
+            while ((read = Read(buffer)) > 0)
+            {
+                destination.Write(buffer, 0, read);
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     public override long Seek(long offset, SeekOrigin origin)
