@@ -39,10 +39,29 @@ public static partial class UnixFileSystem
         TryStat(path) ?? throw IoError("stat", path);
 
     /// <summary>lstat that answers null for a missing path; a dangling symlink still exists.</summary>
-    public static UnixFileStatus? TryStat(string path)
+    public static UnixFileStatus? TryStat(string path) => TryStatAt(AtCurrentDirectory, path);
+
+    /// <summary>lstat of <paramref name="name"/> inside an open directory: the kernel resolves one component, not the whole path.</summary>
+    public static UnixFileStatus? TryStatAt(SafeHandle directory, string name)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        return TryStatAt((int)directory.DangerousGetHandle(), name);
+    }
+
+    /// <summary>Opens a directory for <see cref="TryStatAt(SafeHandle, string)"/>.</summary>
+    public static Microsoft.Win32.SafeHandles.SafeFileHandle OpenDirectory(string path)
+    {
+        // O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC; the first two differ between x86 and Arm.
+        var arm = RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm;
+        var flags = (arm ? 0x4000 | 0x8000 : 0x10000 | 0x20000) | 0x80000;
+        var fd = NativeMethods.Open(path, flags);
+        return fd >= 0 ? new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true) : throw IoError("open the directory", path);
+    }
+
+    private static UnixFileStatus? TryStatAt(int directoryFd, string path)
     {
         Span<byte> buffer = stackalloc byte[StatxBufferSize];
-        if (NativeMethods.Statx(AtCurrentDirectory, path, AtSymlinkNoFollow, StatxBasicStats, ref MemoryMarshal.GetReference(buffer)) != 0)
+        if (NativeMethods.Statx(directoryFd, path, AtSymlinkNoFollow, StatxBasicStats, ref MemoryMarshal.GetReference(buffer)) != 0)
         {
             return null;
         }
@@ -181,6 +200,9 @@ public static partial class UnixFileSystem
 
         [LibraryImport("libc", EntryPoint = "renameat2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
         internal static partial int RenameAt2(int oldDirectoryFd, string oldPath, int newDirectoryFd, string newPath, uint flags);
+
+        [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+        internal static partial int Open(string path, int flags);
 
         [LibraryImport("libc", EntryPoint = "fallocate", SetLastError = true)]
         internal static partial int Fallocate(int fd, int mode, long offset, long length);

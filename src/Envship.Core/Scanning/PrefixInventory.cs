@@ -1,3 +1,4 @@
+using System.IO.Enumeration;
 using Envship.Core.Archive;
 using Envship.Core.Platform;
 
@@ -189,50 +190,67 @@ public static class PrefixInventory
     internal static bool IsInside(string prefix, string path) =>
         path.Equals(prefix, StringComparison.Ordinal) || (path.StartsWith(prefix, StringComparison.Ordinal) && path.Length > prefix.Length && path[prefix.Length] == '/');
 
+    /// <summary>
+    /// Lists the prefix level by level, each level's directories on all cores, with lstat relative to
+    /// an open directory so the kernel never resolves the whole path again; then sorts by path.
+    /// </summary>
     private static List<(string Relative, UnixFileStatus Status)> Walk(ScanOptions options, List<string> warnings, CancellationToken cancellationToken)
     {
         var all = new List<(string Relative, UnixFileStatus Status)>();
-        var pending = new Stack<string>();
-        pending.Push("");
-        while (pending.Count > 0)
+        var others = new List<string>();
+        var level = new List<string> { "" };
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Jobs), CancellationToken = cancellationToken };
+        while (level.Count > 0)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var directory = pending.Pop();
-            var names = Directory.EnumerateFileSystemEntries(Path.Combine(options.Prefix, directory))
-                .Select(Path.GetFileName)
-                .Order(StringComparer.Ordinal)
-                .ToList();
-            var subdirectories = new List<string>();
-            foreach (var name in names)
-            {
-                var relative = directory.Length == 0 ? name! : $"{directory}/{name}";
-                if (IsAlwaysExcluded(relative, options))
+            var next = new List<string>();
+            Parallel.ForEach(
+                level,
+                parallel,
+                () => (Entries: new List<(string Relative, UnixFileStatus Status)>(), Others: new List<string>()),
+                (directory, _, found) =>
                 {
-                    continue;
-                }
-
-                var status = UnixFileSystem.Stat(Path.Combine(options.Prefix, relative));
-                if (status.Kind == UnixFileKind.Other)
+                    ListDirectory(options, directory, found.Entries, found.Others);
+                    return found;
+                },
+                found =>
                 {
-                    warnings.Add($"{relative}: not a file, directory or symlink (a device, FIFO or socket); left out.");
-                    continue;
-                }
-
-                all.Add((relative, status));
-                if (status.Kind == UnixFileKind.Directory)
-                {
-                    subdirectories.Add(relative);
-                }
-            }
-
-            for (var i = subdirectories.Count - 1; i >= 0; i--)
-            {
-                pending.Push(subdirectories[i]);
-            }
+                    lock (all)
+                    {
+                        all.AddRange(found.Entries);
+                        others.AddRange(found.Others);
+                        next.AddRange(found.Entries.Where(e => e.Status.Kind == UnixFileKind.Directory).Select(e => e.Relative));
+                    }
+                });
+            level = next;
         }
 
+        warnings.AddRange(others.Order(StringComparer.Ordinal).Select(relative => $"{relative}: not a file, directory or symlink (a device, FIFO or socket); left out."));
         all.Sort((a, b) => string.CompareOrdinal(a.Relative, b.Relative));
         return ApplyFilter(all, options.Filter);
+    }
+
+    private static void ListDirectory(ScanOptions options, string directory, List<(string Relative, UnixFileStatus Status)> entries, List<string> others)
+    {
+        var absolute = directory.Length == 0 ? options.Prefix : Path.Combine(options.Prefix, directory);
+        using var handle = UnixFileSystem.OpenDirectory(absolute);
+        var names = new FileSystemEnumerable<string>(absolute, (ref FileSystemEntry entry) => entry.FileName.ToString(), new EnumerationOptions { AttributesToSkip = 0, RecurseSubdirectories = false, IgnoreInaccessible = false });
+        foreach (var name in names)
+        {
+            var relative = directory.Length == 0 ? name : $"{directory}/{name}";
+            if (IsAlwaysExcluded(relative, options))
+            {
+                continue;
+            }
+
+            var status = UnixFileSystem.TryStatAt(handle, name) ?? throw new IOException($"'{Path.Combine(options.Prefix, relative)}' vanished while the environment was being read; stop whatever changes it and pack again.");
+            if (status.Kind == UnixFileKind.Other)
+            {
+                others.Add(relative);
+                continue;
+            }
+
+            entries.Add((relative, status));
+        }
     }
 
     private static bool IsAlwaysExcluded(string relative, ScanOptions options) =>
