@@ -2,8 +2,8 @@
 # The benchmark of issue 5: envship against the stock pipeline a user could type instead, on
 # synthetic conda-style environments of a given size and file count.
 #
-#   bash bench/run.sh                                   # 1 GB / 50k files (the default case)
-#   bash bench/run.sh --size 1G --files 50000 --size 10G --files 200000
+#   bash bench/run.sh                                   # 1 GB / 50k, 4 GB / 200k and 10 GB / 200k files
+#   bash bench/run.sh --size 1G --files 50000           # one case only
 #   bash bench/run.sh --prefix /path/to/env             # a real environment instead
 #   bash bench/run.sh --python                          # a copy of this machine's CPython install
 #
@@ -20,7 +20,9 @@
 #      `zstd -dc | tar -x`, alternating, RUNS times, into a fresh directory on a tmpfs the script
 #      mounts; removing the directory is outside the timed region;
 #   4. deploys each once more to disk, labelled as such;
-# and prints a markdown table of medians, ratios, peak RSS and archive sizes per case.
+#   5. packs once more with -j 1 and checks the archive is byte-identical to the -j 2 one;
+# and prints a markdown table of medians, ratios, peak RSS and archive sizes per case, then how
+# each case's times scale against the first one.
 #
 # Why a tmpfs: cloud disks are burst-throttled; the same `zstd -dc | tar -x` measured 4.1 s, then
 # 18.7 s, then 31.3 s in a row here. A disk-bound ratio measures the throttling, not envship.
@@ -46,7 +48,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ ${#sizes[@]} -eq ${#counts[@]} ] || { echo "bench/run.sh: give --size and --files in pairs" >&2; exit 2; }
-[ ${#sizes[@]} -gt 0 ] || [ ${#prefixes[@]} -gt 0 ] || [ $python_copy = 1 ] || { sizes=(1G); counts=(50000); }
+[ ${#sizes[@]} -gt 0 ] || [ ${#prefixes[@]} -gt 0 ] || [ $python_copy = 1 ] || { sizes=(1G 4G 10G); counts=(50000 200000 200000); }
 mkdir -p "$work"
 work=$(cd "$work" && pwd)
 
@@ -91,7 +93,7 @@ timed() {
   t0=$(now_ns); "$@"; t1=$(now_ns)
   _out+=($(( (t1 - t0) / 1000000 )))
 }
-pack_ours() { /usr/bin/time -v -o "$1.time" "${envship[@]}" pack -p "$prefix" -o "$1" -q -f; }
+pack_ours() { /usr/bin/time -v -o "$1.time" "${envship[@]}" pack -p "$prefix" -o "$1" -q -f -j "$(nproc)"; }
 pack_ref() { tar -C "$prefix" -cf - . | zstd -T0 -3 -q -f -o "$1"; }
 deploy_ours() { /usr/bin/time -v -o "$work/deploy.time" "${envship[@]}" deploy "$1" --prefix "$2" -q >/dev/null; }
 deploy_ref() { mkdir "$2" && zstd -dc "$1" | tar -C "$2" -x; }
@@ -159,6 +161,12 @@ bench_case() {   # bench_case LABEL PREFIX
     timed disk_r deploy_ref "$ref" "$work/d-ref"; rm -rf "$work/d-ref"; sync
   fi
 
+  log "$label: one more pack with -j 1, to compare bytes"
+  local one_thread="$work/ours-j1.tar.zst" identical=no
+  "${envship[@]}" pack -p "$prefix" -o "$one_thread" -q -f -j 1
+  cmp -s "$ours" "$one_thread" && identical=yes
+  rm -f "$one_thread"
+
   local mpo mpr mdo mdr so sr
   mpo=$(printf '%s\n' "${po[@]}" | median); mpr=$(printf '%s\n' "${pr[@]}" | median)
   mdo=$(printf '%s\n' "${do_[@]}" | median); mdr=$(printf '%s\n' "${dr[@]}" | median)
@@ -173,10 +181,29 @@ bench_case() {   # bench_case LABEL PREFIX
     [ ${#disk_o[@]} -eq 0 ] || echo "| deploy to disk, one run | $(secs "${disk_o[0]}") | $(secs "${disk_r[0]}") | $(ratio "${disk_o[0]}" "${disk_r[0]}") | |"
     echo "| archive size | $(mib "$so") | $(mib "$sr") | $(ratio "$so" "$sr") | |"
     echo
+    echo "-j 1 archive byte-identical to -j $(nproc): $identical"
+    echo
     echo "raw ms, envship / reference: pack ${po[*]} / ${pr[*]}; deploy ${do_[*]} / ${dr[*]}"
     echo
   } | tee -a "$results"
   rm -f "$ours" "$ref" "$ours.time"
+  scale_labels+=("$label") scale_bytes+=("$bytes") scale_pack+=("$mpo") scale_deploy+=("$mdo")
+}
+
+scale_labels=() scale_bytes=() scale_pack=() scale_deploy=()
+print_scaling() {   # each case against the first: size ratio, then how much longer pack and deploy took
+  [ ${#scale_labels[@]} -ge 2 ] || return 0
+  {
+    echo "### scaling against ${scale_labels[0]}"
+    echo
+    echo "| case | data | pack time | deploy time |"
+    echo "|---|---|---|---|"
+    local i
+    for ((i = 1; i < ${#scale_labels[@]}; i++)); do
+      echo "| ${scale_labels[i]} | $(ratio "${scale_bytes[i]}" "${scale_bytes[0]}")x | $(ratio "${scale_pack[i]}" "${scale_pack[0]}")x | $(ratio "${scale_deploy[i]}" "${scale_deploy[0]}")x |"
+    done
+    echo
+  } | tee -a "$results"
 }
 
 # generate_env SIZE FILES -> prints the prefix; reuses a complete earlier generation.
@@ -224,4 +251,5 @@ for ((c = 0; c < ${#sizes[@]}; c++)); do
 done
 if [ $python_copy = 1 ]; then p=$(python_env); bench_case "copy of this machine's CPython ($(python3 -c 'import sys; print(sys.base_prefix)'))" "$p"; fi
 for p in "${prefixes[@]}"; do bench_case "$(basename "$p")" "$p"; done
+print_scaling
 log "done in $(secs $(( ($(now_ns) - start) / 1000000 ))); tables in $results"
