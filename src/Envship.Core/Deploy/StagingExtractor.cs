@@ -11,59 +11,85 @@ public readonly record struct DeployProgress(int EntriesDone, int EntriesTotal, 
 /// Writes archive members into the staging directory, each checked against its manifest entry
 /// (type, size, SHA-256) as it streams, relocated right after it is verified, then given its mode and mtime.
 /// </summary>
-internal sealed class StagingExtractor(string staging, ArchiveReader reader, RelocationTarget target, IProgress<DeployProgress>? progress, PermissionPolicy? policy = null)
+internal sealed class StagingExtractor(string staging, ArchiveReader reader, RelocationTarget target, IProgress<DeployProgress>? progress, PermissionPolicy? policy = null, int jobs = 0)
 {
     // A lying size must end as a refusal when the data runs out, not as ENOSPC from reserving it up front.
     private const long MaxPreallocation = 256L << 20;
 
     private readonly Manifest _manifest = reader.Manifest;
     private readonly PermissionPolicy _policy = policy ?? PermissionPolicy.Default;
+
+    // Workers add to it as their files finish; the reader looks up hard link targets.
     private readonly Dictionary<string, string> _deployedHashes = new(StringComparer.Ordinal);
     private readonly StagingPaths _paths = new(staging, reader.ArchivePath);
+    private int _filesRelocated;
+    private ExtractionPipeline? _pipeline;
 
-    public int FilesRelocated { get; private set; }
+    public int FilesRelocated => Volatile.Read(ref _filesRelocated);
+
+    /// <summary>The bytes of file data read ahead of the writers, at most.</summary>
+    internal long InFlightBudget { get; init; } = ExtractionPipeline.DefaultBudget;
 
     /// <summary>Returns the SHA-256 of every regular file as it now stands in staging.</summary>
+    /// <remarks>
+    /// This thread reads, checks and prepares every member in archive order, and creates directories
+    /// and links itself; regular files go to worker threads, which write, verify and relocate them.
+    /// </remarks>
     public Dictionary<string, string> ExtractAll(CancellationToken cancellationToken)
     {
         var expected = _manifest.Entries.ToDictionary(e => e.Path, StringComparer.Ordinal);
         var done = new Dictionary<string, EntryType>(StringComparer.Ordinal);
         var bytesTotal = _manifest.Entries.Sum(e => e.Type == EntryType.File ? e.Size : 0);
         long bytesDone = 0;
-        foreach (var member in reader.ReadMembers())
+        long sequence = 0;
+        using var pipeline = new ExtractionPipeline(jobs > 0 ? jobs : Environment.ProcessorCount, WriteFile, cancellationToken, InFlightBudget);
+        _pipeline = pipeline;
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            for (var parent = Path.GetDirectoryName(member.Path); !string.IsNullOrEmpty(parent); parent = Path.GetDirectoryName(parent))
+            foreach (var member in reader.ReadMembers())
             {
-                if (done.TryGetValue(parent, out var parentType) && parentType != EntryType.Directory)
+                cancellationToken.ThrowIfCancellationRequested();
+                sequence++;
+                for (var parent = Path.GetDirectoryName(member.Path); !string.IsNullOrEmpty(parent); parent = Path.GetDirectoryName(parent))
                 {
-                    throw Damaged($"member '{member.Path}' would be written through '{parent}', a {parentType.ToString().ToLowerInvariant()} extracted before it; envship never writes through links, so nothing was written");
+                    if (done.TryGetValue(parent, out var parentType) && parentType != EntryType.Directory)
+                    {
+                        throw Damaged($"member '{member.Path}' would be written through '{parent}', a {parentType.ToString().ToLowerInvariant()} extracted before it; envship never writes through links, so nothing was written");
+                    }
                 }
+
+                if (!expected.TryGetValue(member.Path, out var entry))
+                {
+                    throw Damaged($"member '{member.Path}' is not in the manifest");
+                }
+
+                if (!done.TryAdd(member.Path, member.Type))
+                {
+                    throw Damaged($"member '{member.Path}' appears twice (a duplicate entry could overwrite a verified file)");
+                }
+
+                if (member.Type != entry.Type)
+                {
+                    throw Damaged($"member '{member.Path}' is a {member.Type} but the manifest says {entry.Type}");
+                }
+
+                if (entry.Type == EntryType.File && member.Size != entry.Size)
+                {
+                    throw Damaged($"member '{member.Path}' holds {member.Size} bytes by its tar header but the manifest declares {entry.Size}");
+                }
+
+                Extract(member, entry, sequence, done, pipeline);
+                bytesDone += entry.Type == EntryType.File ? entry.Size : 0;
+                progress?.Report(new DeployProgress(done.Count, expected.Count, bytesDone, bytesTotal));
             }
 
-            if (!expected.TryGetValue(member.Path, out var entry))
-            {
-                throw Damaged($"member '{member.Path}' is not in the manifest");
-            }
-
-            if (!done.TryAdd(member.Path, member.Type))
-            {
-                throw Damaged($"member '{member.Path}' appears twice (a duplicate entry could overwrite a verified file)");
-            }
-
-            if (member.Type != entry.Type)
-            {
-                throw Damaged($"member '{member.Path}' is a {member.Type} but the manifest says {entry.Type}");
-            }
-
-            if (entry.Type == EntryType.File && member.Size != entry.Size)
-            {
-                throw Damaged($"member '{member.Path}' holds {member.Size} bytes by its tar header but the manifest declares {entry.Size}");
-            }
-
-            Extract(member, entry);
-            bytesDone += entry.Type == EntryType.File ? entry.Size : 0;
-            progress?.Report(new DeployProgress(done.Count, expected.Count, bytesDone, bytesTotal));
+            sequence = long.MaxValue;
+            pipeline.Complete();
+        }
+        catch (Exception ex)
+        {
+            pipeline.Stop(sequence, ex).Throw();
+            throw;
         }
 
         if (done.Count != expected.Count)
@@ -90,7 +116,7 @@ internal sealed class StagingExtractor(string staging, ArchiveReader reader, Rel
         UnixFileSystem.SetModifiedTime(staging, _manifest.Root.MtimeNs);
     }
 
-    private void Extract(ArchiveMember member, ManifestEntry entry)
+    private void Extract(ArchiveMember member, ManifestEntry entry, long sequence, Dictionary<string, EntryType> done, ExtractionPipeline pipeline)
     {
         if (entry.Type == EntryType.Directory)
         {
@@ -118,57 +144,121 @@ internal sealed class StagingExtractor(string staging, ArchiveReader reader, Rel
                     throw Damaged($"hard link '{entry.Path}' points to '{member.LinkTarget}' but the manifest says '{entry.Target}'");
                 }
 
-                if (!_deployedHashes.TryGetValue(entry.Target!, out var targetHash))
+                if (entry.Target == entry.Path || !done.TryGetValue(entry.Target!, out var targetType) || targetType is not (EntryType.File or EntryType.Hardlink))
                 {
                     throw Damaged($"hard link '{entry.Path}' points to '{entry.Target}', which has not been extracted before it: a hard link may only share data with an earlier regular file of the archive");
                 }
 
-                UnixFileSystem.HardLink(Path.Combine(staging, entry.Target!), path);
-                _deployedHashes[entry.Path] = targetHash;
-                return;
-            default:
-                WriteVerified(member.Data, entry, path);
-                var relocated = FileRelocationApplier.Apply(path, entry, target);
-                if (relocated is not null)
+                // The target's bytes must be final (verified and relocated) before they gain a second name.
+                var targetHash = HashOf(entry.Target!);
+                if (targetHash is null)
                 {
-                    FilesRelocated++;
+                    pipeline.Drain();
+                    targetHash = HashOf(entry.Target!)!;
                 }
 
-                _deployedHashes[entry.Path] = relocated ?? entry.Sha256!;
-                SharedInstall.SetGroup(path, _policy);
-                File.SetUnixFileMode(path, (UnixFileMode)_policy.Decide(entry).Mode);
-                UnixFileSystem.SetModifiedTime(path, entry.MtimeNs);
+                UnixFileSystem.HardLink(Path.Combine(staging, entry.Target!), path);
+                lock (_deployedHashes)
+                {
+                    _deployedHashes[entry.Path] = targetHash;
+                }
+
+                return;
+            default:
+                Deliver(member.Data, new FileWriteJob(sequence, entry, path), pipeline);
                 return;
         }
     }
 
-    private void WriteVerified(Stream? data, ManifestEntry entry, string path)
+    private string? HashOf(string path)
     {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        long written = 0;
-        var buffer = ArrayPool<byte>.Shared.Rent(1 << 16);
-        try
+        lock (_deployedHashes)
         {
-            using var output = new FileStream(path, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, BufferSize = 0, PreallocationSize = Math.Min(entry.Size, MaxPreallocation) });
-            if (data is not null)
-            {
-                int read;
-                while ((read = ReadData(data, buffer, entry)) > 0)
-                {
-                    written += read;
-                    if (written > entry.Size)
-                    {
-                        throw Damaged($"'{entry.Path}' holds more than the {entry.Size} bytes the manifest declares");
-                    }
+            return _deployedHashes.GetValueOrDefault(path);
+        }
+    }
 
-                    hash.AppendData(buffer, 0, read);
-                    output.Write(buffer, 0, read);
-                }
+    /// <summary>Reads the member's data into chunks for a worker; the worker checks its size and hash.</summary>
+    private void Deliver(Stream? data, FileWriteJob job, ExtractionPipeline pipeline)
+    {
+        var entry = job.Entry;
+        if (data is null || entry.Size == 0)
+        {
+            RefuseExtraData(data, entry);
+            pipeline.Deliver(job, null, last: true);
+            return;
+        }
+
+        long delivered = 0;
+        while (true)
+        {
+            var length = (int)Math.Min(entry.Size - delivered, ExtractionPipeline.ChunkSize);
+            var buffer = pipeline.Rent(length);
+            var filled = ReadFully(data, buffer, length, entry);
+            delivered += filled;
+            var last = filled < length || delivered == entry.Size;
+            if (last)
+            {
+                RefuseExtraData(data, entry);
+            }
+
+            pipeline.Deliver(job, new FileChunk(buffer, filled), last);
+            if (last)
+            {
+                return;
             }
         }
-        finally
+    }
+
+    private void RefuseExtraData(Stream? data, ManifestEntry entry)
+    {
+        Span<byte> probe = stackalloc byte[1];
+        if (data is not null && ReadData(data, probe, entry) > 0)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            throw Damaged($"'{entry.Path}' holds more than the {entry.Size} bytes the manifest declares");
+        }
+    }
+
+    private int ReadFully(Stream data, byte[] buffer, int length, ManifestEntry entry)
+    {
+        var filled = 0;
+        while (filled < length)
+        {
+            var read = ReadData(data, buffer.AsSpan(filled, length - filled), entry);
+            if (read == 0)
+            {
+                break;
+            }
+
+            filled += read;
+        }
+
+        return filled;
+    }
+
+    /// <summary>Runs on a worker: writes the file's chunks while hashing them, verifies, relocates, then sets group, mode and mtime.</summary>
+    private void WriteFile(FileWriteJob job)
+    {
+        var entry = job.Entry;
+        var pipeline = _pipeline!;
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        long written = 0;
+        using (var output = File.OpenHandle(job.Path, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None, Math.Min(entry.Size, MaxPreallocation)))
+        {
+            while (pipeline.TryNextChunk(job, out var chunk))
+            {
+                try
+                {
+                    var bytes = chunk.Buffer.AsSpan(0, chunk.Length);
+                    hash.AppendData(bytes);
+                    RandomAccess.Write(output, bytes, written);
+                    written += bytes.Length;
+                }
+                finally
+                {
+                    pipeline.Release(chunk);
+                }
+            }
         }
 
         var actual = Convert.ToHexStringLower(hash.GetHashAndReset());
@@ -176,13 +266,28 @@ internal sealed class StagingExtractor(string staging, ArchiveReader reader, Rel
         {
             throw Damaged($"'{entry.Path}' does not match the manifest (expected {entry.Size} bytes with sha256 {entry.Sha256}, found {written} bytes with sha256 {actual})");
         }
+
+        var relocated = FileRelocationApplier.Apply(job.Path, entry, target);
+        if (relocated is not null)
+        {
+            Interlocked.Increment(ref _filesRelocated);
+        }
+
+        lock (_deployedHashes)
+        {
+            _deployedHashes[entry.Path] = relocated ?? entry.Sha256!;
+        }
+
+        SharedInstall.SetGroup(job.Path, _policy);
+        File.SetUnixFileMode(job.Path, (UnixFileMode)_policy.Decide(entry).Mode);
+        UnixFileSystem.SetModifiedTime(job.Path, entry.MtimeNs);
     }
 
-    private int ReadData(Stream data, byte[] buffer, ManifestEntry entry)
+    private int ReadData(Stream data, Span<byte> buffer, ManifestEntry entry)
     {
         try
         {
-            return data.Read(buffer, 0, buffer.Length);
+            return data.Read(buffer);
         }
         catch (Exception ex) when (ArchiveReader.IsDamage(ex))
         {
