@@ -24,6 +24,9 @@ internal sealed class ExtractionPipeline : IDisposable
     // Empty and tiny files cost almost no budget; this keeps their queue bounded too.
     private const int MaxUnfinishedJobs = 8192;
 
+    // Waking an idle worker for every small file costs more than writing it; they are woken in batches.
+    private const int WakeBatch = 16;
+
     private readonly object _gate = new();
     private readonly Queue<FileWriteJob> _waiting = new();
     private readonly Stack<byte[]> _freeChunks = new();
@@ -32,6 +35,8 @@ internal sealed class ExtractionPipeline : IDisposable
     private readonly long _budget;
     private readonly CancellationTokenRegistration _cancellation;
     private long _bytesInFlight;
+    private int _readerWaiting;
+    private int _workersWaiting;
     private int _unfinishedJobs;
     private FileWriteJob? _delivering;
     private long _failedAt = long.MaxValue;
@@ -60,7 +65,7 @@ internal sealed class ExtractionPipeline : IDisposable
         {
             while (_bytesInFlight > 0 && _bytesInFlight + cost > _budget && _failure is null)
             {
-                Monitor.Wait(_gate);
+                ReaderWait();
             }
 
             _failure?.Throw();
@@ -80,11 +85,12 @@ internal sealed class ExtractionPipeline : IDisposable
         lock (_gate)
         {
             _failure?.Throw();
+            var whole = last && _delivering != job;
             if (_delivering != job)
             {
                 while (_unfinishedJobs >= MaxUnfinishedJobs && _failure is null)
                 {
-                    Monitor.Wait(_gate);
+                    ReaderWait();
                 }
 
                 _failure?.Throw();
@@ -104,7 +110,10 @@ internal sealed class ExtractionPipeline : IDisposable
                 _delivering = null;
             }
 
-            Monitor.PulseAll(_gate);
+            if (_workersWaiting > 0 && (!whole || _waiting.Count >= WakeBatch))
+            {
+                Monitor.PulseAll(_gate);
+            }
         }
     }
 
@@ -130,7 +139,7 @@ internal sealed class ExtractionPipeline : IDisposable
                     return false;
                 }
 
-                Monitor.Wait(_gate);
+                WorkerWait();
             }
         }
     }
@@ -147,7 +156,7 @@ internal sealed class ExtractionPipeline : IDisposable
                 _freeChunks.Push(chunk.Buffer);
             }
 
-            Monitor.PulseAll(_gate);
+            WakeReader();
         }
 
         if (chunk.Buffer.Length != ChunkSize)
@@ -163,7 +172,7 @@ internal sealed class ExtractionPipeline : IDisposable
         {
             while (_unfinishedJobs > 0 && _failure is null)
             {
-                Monitor.Wait(_gate);
+                ReaderWait();
             }
 
             _failure?.Throw();
@@ -288,7 +297,7 @@ internal sealed class ExtractionPipeline : IDisposable
                     return null;
                 }
 
-                Monitor.Wait(_gate);
+                WorkerWait();
             }
         }
     }
@@ -311,6 +320,34 @@ internal sealed class ExtractionPipeline : IDisposable
             }
 
             _unfinishedJobs--;
+            WakeReader();
+        }
+    }
+
+    /// <summary>The reader only ever waits for the workers, so it first wakes any that a batch left idle.</summary>
+    private void ReaderWait()
+    {
+        if (_workersWaiting > 0)
+        {
+            Monitor.PulseAll(_gate);
+        }
+
+        _readerWaiting++;
+        Monitor.Wait(_gate);
+        _readerWaiting--;
+    }
+
+    private void WorkerWait()
+    {
+        _workersWaiting++;
+        Monitor.Wait(_gate);
+        _workersWaiting--;
+    }
+
+    private void WakeReader()
+    {
+        if (_readerWaiting > 0)
+        {
             Monitor.PulseAll(_gate);
         }
     }

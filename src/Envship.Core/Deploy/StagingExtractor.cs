@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Security.Cryptography;
 using Envship.Core.Archive;
 using Envship.Core.Platform;
+using Microsoft.Win32.SafeHandles;
 
 namespace Envship.Core.Deploy;
 
@@ -15,6 +16,9 @@ internal sealed class StagingExtractor(string staging, ArchiveReader reader, Rel
 {
     // A lying size must end as a refusal when the data runs out, not as ENOSPC from reserving it up front.
     private const long MaxPreallocation = 256L << 20;
+
+    // .NET gives an IOException the raw errno as its HResult; EEXIST is O_EXCL finding the path taken.
+    private const int FileExistsErrno = 17;
 
     private readonly Manifest _manifest = reader.Manifest;
     private readonly PermissionPolicy _policy = policy ?? PermissionPolicy.Default;
@@ -125,7 +129,7 @@ internal sealed class StagingExtractor(string staging, ArchiveReader reader, Rel
             return;
         }
 
-        var path = _paths.PrepareEntry(entry.Path);
+        var path = entry.Type == EntryType.File ? _paths.PrepareNewFile(entry.Path) : _paths.PrepareEntry(entry.Path);
         switch (entry.Type)
         {
             case EntryType.Symlink:
@@ -243,7 +247,7 @@ internal sealed class StagingExtractor(string staging, ArchiveReader reader, Rel
         var pipeline = _pipeline!;
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         long written = 0;
-        using (var output = File.OpenHandle(job.Path, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None, Math.Min(entry.Size, MaxPreallocation)))
+        using (var output = CreateNew(job.Path, entry))
         {
             while (pipeline.TryNextChunk(job, out var chunk))
             {
@@ -281,6 +285,18 @@ internal sealed class StagingExtractor(string staging, ArchiveReader reader, Rel
         SharedInstall.SetGroup(job.Path, _policy);
         File.SetUnixFileMode(job.Path, (UnixFileMode)_policy.Decide(entry).Mode);
         UnixFileSystem.SetModifiedTime(job.Path, entry.MtimeNs);
+    }
+
+    private SafeFileHandle CreateNew(string path, ManifestEntry entry)
+    {
+        try
+        {
+            return File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None, Math.Min(entry.Size, MaxPreallocation));
+        }
+        catch (IOException ex) when (ex.HResult == FileExistsErrno)
+        {
+            throw _paths.AlreadyExists(entry.Path);
+        }
     }
 
     private int ReadData(Stream data, Span<byte> buffer, ManifestEntry entry)

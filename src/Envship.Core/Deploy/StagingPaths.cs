@@ -49,11 +49,26 @@ internal sealed class StagingPaths(string staging, string archivePath)
         var full = Path.Combine(staging, relative);
         if (UnixFileSystem.TryStat(full) is not null)
         {
-            throw Refused(relative, "already exists in the staging directory (a duplicate or overlapping entry)");
+            throw AlreadyExists(relative);
         }
 
         return full;
     }
+
+    /// <summary>
+    /// The full path for a new regular file whose parents are all real directories. Whoever creates
+    /// it must use O_EXCL and report a clash with <see cref="AlreadyExists"/>: that is the same check
+    /// as <see cref="PrepareEntry"/>'s, made atomically by the kernel instead of by a separate lstat.
+    /// </summary>
+    public string PrepareNewFile(string relative)
+    {
+        EnsureDirectory(Path.GetDirectoryName(relative) ?? "");
+        return Path.Combine(staging, relative);
+    }
+
+    /// <summary>The refusal for an entry whose path is already taken. Safe to call from any thread.</summary>
+    public EnvshipException AlreadyExists(string relative) =>
+        Refused(relative, "already exists in the staging directory (a duplicate or overlapping entry)");
 
     private EnvshipException Refused(string relative, string why) =>
         new(ExitCode.DamagedArchive, $"{archivePath}: refusing to write '{relative}': it or a parent {why}. Nothing was written outside the staging directory; the archive was tampered with, do not deploy it.");
