@@ -58,8 +58,8 @@ public static class Deployer
         var destination = NormalizePrefix(options.Destination);
         var signature = SignatureGate.Check(options, cancellationToken);
         using var reader = ArchiveReader.Open(options.ArchivePath);
+        // ArchiveReader.Open has validated the manifest; a second pass over 50k entries only delays the first write.
         var manifest = reader.Manifest;
-        ManifestValidator.Validate(manifest, options.ArchivePath);
         _ = CheckDestinationIsFree(destination, options.Replace);
         var plan = Preflight.Run(manifest, options.ArchivePath, destination, options);
         var warnings = plan.Warnings;

@@ -291,7 +291,9 @@ internal sealed class StagingExtractor(string staging, ArchiveReader reader, Rel
     {
         try
         {
-            return File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None, Math.Min(entry.Size, MaxPreallocation));
+            // Reserving space pays off against fragmentation only for big files; for the many small ones it is one more syscall each.
+            var reserve = entry.Size >= ExtractionPipeline.ChunkSize ? Math.Min(entry.Size, MaxPreallocation) : 0;
+            return File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None, reserve);
         }
         catch (IOException ex) when (ex.HResult == FileExistsErrno)
         {
