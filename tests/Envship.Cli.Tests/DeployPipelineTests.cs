@@ -13,7 +13,7 @@ namespace Envship.Cli.Tests;
 /// </summary>
 public sealed class PipelineEnvironment : IDisposable
 {
-    // Bigger than the 64 MiB the reader may hold ahead of the writers, and than many 1 MiB chunks.
+    // Bigger than the bytes the reader may hold ahead of the writers (32 MiB), and than many 1 MiB chunks.
     public const int BigSize = (70 << 20) + 12345;
 
     public PipelineEnvironment()
@@ -113,7 +113,7 @@ public sealed class DeployPipelineTests(PipelineEnvironment env) : IClassFixture
     }
 
     /// <summary>
-    /// The big file's hash fails on a worker only after it has hashed the last of up to 64 MiB in flight;
+    /// The big file's hash fails on a worker only after it has hashed the last of up to 32 MiB in flight;
     /// by then the reader has hit the member right after it, which is not in the manifest. The error
     /// must still name the big file, as a one-thread deploy would.
     /// </summary>

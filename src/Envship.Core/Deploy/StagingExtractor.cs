@@ -162,10 +162,7 @@ internal sealed class StagingExtractor(string staging, ArchiveReader reader, Rel
                 }
 
                 UnixFileSystem.HardLink(Path.Combine(staging, entry.Target!), path);
-                lock (_deployedHashes)
-                {
-                    _deployedHashes[entry.Path] = targetHash;
-                }
+                Record(entry.Path, targetHash);
 
                 return;
             default:
@@ -244,31 +241,19 @@ internal sealed class StagingExtractor(string staging, ArchiveReader reader, Rel
     private void WriteFile(FileWriteJob job)
     {
         var entry = job.Entry;
-        var pipeline = _pipeline!;
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        long written = 0;
+        var mode = (UnixFileMode)_policy.Decide(entry).Mode;
         using (var output = CreateNew(job.Path, entry))
         {
-            while (pipeline.TryNextChunk(job, out var chunk))
+            WriteVerified(output, job);
+            if (entry.Relocation is null || target.IsIdentity)
             {
-                try
-                {
-                    var bytes = chunk.Buffer.AsSpan(0, chunk.Length);
-                    hash.AppendData(bytes);
-                    RandomAccess.Write(output, bytes, written);
-                    written += bytes.Length;
-                }
-                finally
-                {
-                    pipeline.Release(chunk);
-                }
+                // Most files keep their bytes: finishing them through the open handle saves two path lookups each.
+                SharedInstall.SetGroup(job.Path, _policy);
+                File.SetUnixFileMode(output, mode);
+                UnixFileSystem.SetModifiedTime(output, entry.MtimeNs);
+                Record(entry.Path, entry.Sha256!);
+                return;
             }
-        }
-
-        var actual = Convert.ToHexStringLower(hash.GetHashAndReset());
-        if (written != entry.Size || actual != entry.Sha256)
-        {
-            throw Damaged($"'{entry.Path}' does not match the manifest (expected {entry.Size} bytes with sha256 {entry.Sha256}, found {written} bytes with sha256 {actual})");
         }
 
         var relocated = FileRelocationApplier.Apply(job.Path, entry, target);
@@ -277,14 +262,46 @@ internal sealed class StagingExtractor(string staging, ArchiveReader reader, Rel
             Interlocked.Increment(ref _filesRelocated);
         }
 
-        lock (_deployedHashes)
+        Record(entry.Path, relocated ?? entry.Sha256!);
+        SharedInstall.SetGroup(job.Path, _policy);
+        File.SetUnixFileMode(job.Path, mode);
+        UnixFileSystem.SetModifiedTime(job.Path, entry.MtimeNs);
+    }
+
+    private void WriteVerified(SafeFileHandle output, FileWriteJob job)
+    {
+        var entry = job.Entry;
+        var pipeline = _pipeline!;
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        long written = 0;
+        while (pipeline.TryNextChunk(job, out var chunk))
         {
-            _deployedHashes[entry.Path] = relocated ?? entry.Sha256!;
+            try
+            {
+                var bytes = chunk.Buffer.AsSpan(0, chunk.Length);
+                hash.AppendData(bytes);
+                RandomAccess.Write(output, bytes, written);
+                written += bytes.Length;
+            }
+            finally
+            {
+                pipeline.Release(chunk);
+            }
         }
 
-        SharedInstall.SetGroup(job.Path, _policy);
-        File.SetUnixFileMode(job.Path, (UnixFileMode)_policy.Decide(entry).Mode);
-        UnixFileSystem.SetModifiedTime(job.Path, entry.MtimeNs);
+        var actual = Convert.ToHexStringLower(hash.GetHashAndReset());
+        if (written != entry.Size || actual != entry.Sha256)
+        {
+            throw Damaged($"'{entry.Path}' does not match the manifest (expected {entry.Size} bytes with sha256 {entry.Sha256}, found {written} bytes with sha256 {actual})");
+        }
+    }
+
+    private void Record(string path, string sha256)
+    {
+        lock (_deployedHashes)
+        {
+            _deployedHashes[path] = sha256;
+        }
     }
 
     private SafeFileHandle CreateNew(string path, ManifestEntry entry)

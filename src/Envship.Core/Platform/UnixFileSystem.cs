@@ -90,20 +90,36 @@ public static partial class UnixFileSystem
     /// <summary>Sets the modification time without following a final symlink; the access time is left alone.</summary>
     public static void SetModifiedTime(string path, long modifiedNanoseconds)
     {
-        Span<long> times =
-        [
-            0, UtimeOmit,
-            Math.DivRem(modifiedNanoseconds, 1_000_000_000L, out var nanos), nanos,
-        ];
+        Span<long> times = stackalloc long[4];
+        FillTimes(times, modifiedNanoseconds);
+        if (NativeMethods.Utimensat(AtCurrentDirectory, path, ref MemoryMarshal.GetReference(times), AtSymlinkNoFollow) != 0)
+        {
+            throw IoError("set the modification time of", path);
+        }
+    }
+
+    /// <summary>futimens: the same for an open file, without looking its path up again.</summary>
+    public static void SetModifiedTime(Microsoft.Win32.SafeHandles.SafeFileHandle handle, long modifiedNanoseconds)
+    {
+        ArgumentNullException.ThrowIfNull(handle);
+        Span<long> times = stackalloc long[4];
+        FillTimes(times, modifiedNanoseconds);
+        if (NativeMethods.Futimens((int)handle.DangerousGetHandle(), ref MemoryMarshal.GetReference(times)) != 0)
+        {
+            throw IoError("set the modification time of", "an open file");
+        }
+    }
+
+    private static void FillTimes(Span<long> times, long modifiedNanoseconds)
+    {
+        times[0] = 0;
+        times[1] = UtimeOmit;
+        times[2] = Math.DivRem(modifiedNanoseconds, 1_000_000_000L, out var nanos);
+        times[3] = nanos;
         if (nanos < 0)
         {
             times[2] -= 1;
             times[3] = nanos + 1_000_000_000L;
-        }
-
-        if (NativeMethods.Utimensat(AtCurrentDirectory, path, ref MemoryMarshal.GetReference(times), AtSymlinkNoFollow) != 0)
-        {
-            throw IoError("set the modification time of", path);
         }
     }
 
@@ -194,6 +210,9 @@ public static partial class UnixFileSystem
 
         [LibraryImport("libc", EntryPoint = "utimensat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
         internal static partial int Utimensat(int directoryFd, string path, ref long times, int flags);
+
+        [LibraryImport("libc", EntryPoint = "futimens", SetLastError = true)]
+        internal static partial int Futimens(int fd, ref long times);
 
         [LibraryImport("libc", EntryPoint = "rename", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
         internal static partial int Rename(string oldPath, string newPath);
