@@ -11,7 +11,9 @@ namespace Envship.Core.Deploy;
 /// </summary>
 /// <remarks>
 /// It cannot deadlock: jobs are taken in the order they were queued, and only the newest job can
-/// still be waiting for data, so every job before it can finish and give its budget back.
+/// still be waiting for data, so every job before it can finish and give its budget back. Idle
+/// workers are woken per batch of small files or per chunk of a big one, and always before the
+/// reader itself waits, so queued work never sits behind a sleeping reader.
 /// The first failure by archive order wins, wherever it happened, so an error names the same member
 /// as a one-thread extraction would; jobs after it are dropped, and every worker has stopped before
 /// <see cref="Complete"/> or <see cref="Stop"/> return.
