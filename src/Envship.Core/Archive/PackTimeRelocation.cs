@@ -58,7 +58,7 @@ internal static class PackTimeRelocation
             }
 
             warnings.AddRange(analysis.Warnings);
-            result.Add(new InventoryItem(item.Entry with { Size = analysis.Size, Sha256 = analysis.Sha256, Relocation = analysis.Relocation }, spooled) { GlibcFloor = analysis.GlibcFloor });
+            result.Add(new InventoryItem(item.Entry with { Size = analysis.Size, Sha256 = analysis.Sha256, Relocation = analysis.Relocation }, null) { SpooledPath = spooled, GlibcFloor = analysis.GlibcFloor });
         }
 
         return result;

@@ -5,10 +5,19 @@ using Envship.Core.Platform;
 namespace Envship.Core.Scanning;
 
 /// <summary>One archive member to be: its manifest entry and where its bytes come from.</summary>
-/// <param name="SourcePath">The file whose bytes are archived (the original, or a spooled rewrite).</param>
+/// <param name="SourceRoot">The prefix the file is read from, under its <c>Entry.Path</c>; null for what is not a regular file.</param>
 /// <param name="Content">In-memory bytes that replace the file's, for small pack-time rewrites such as conda-meta records.</param>
-public sealed record InventoryItem(ManifestEntry Entry, string? SourcePath, byte[]? Content = null)
+public sealed record InventoryItem(ManifestEntry Entry, string? SourceRoot, byte[]? Content = null)
 {
+    /// <summary>A pack-time rewrite of the file, archived instead of it.</summary>
+    public string? SpooledPath { get; init; }
+
+    /// <summary>
+    /// The file whose bytes are archived. Built on demand rather than stored: a 200,000-file
+    /// environment would otherwise hold 200,000 absolute paths for the whole pack.
+    /// </summary>
+    public string? SourcePath => SpooledPath ?? (SourceRoot is null ? null : Path.Join(SourceRoot, Entry.Path));
+
     /// <summary>For ELF files: the highest glibc version they need, which becomes the manifest's floor.</summary>
     public string? GlibcFloor { get; init; }
 
@@ -16,7 +25,7 @@ public sealed record InventoryItem(ManifestEntry Entry, string? SourcePath, byte
     public InventoryItem Analyzed(FileAnalysis analysis, byte[]? content)
     {
         ArgumentNullException.ThrowIfNull(analysis);
-        return new InventoryItem(Entry with { Size = analysis.Size, Sha256 = analysis.Sha256, Relocation = analysis.Relocation }, SourcePath, content) { GlibcFloor = analysis.GlibcFloor };
+        return this with { Entry = Entry with { Size = analysis.Size, Sha256 = analysis.Sha256, Relocation = analysis.Relocation }, Content = content, GlibcFloor = analysis.GlibcFloor };
     }
 }
 
@@ -97,7 +106,7 @@ public static class PrefixInventory
                         firstPathOfInode[(status.Device, status.Inode)] = relative;
                     }
 
-                    items[i] = new InventoryItem(NewEntry(relative, EntryType.File, status) with { Size = status.Size }, absolute);
+                    items[i] = new InventoryItem(NewEntry(relative, EntryType.File, status) with { Size = status.Size }, prefix);
                     files.Add(i);
                     break;
             }
