@@ -39,8 +39,10 @@ internal static class ArchiveHead
 
     /// <summary>
     /// Puts <paramref name="head"/> in front of the bytes of <paramref name="path"/>: in place where the
-    /// filesystem can insert blocks (ext4, XFS), else by copying into <paramref name="scratch"/> and
+    /// filesystem can insert blocks (ext4, XFS), else with copy_file_range (a block clone on btrfs) into <paramref name="scratch"/> and
     /// renaming it over <paramref name="path"/>. The bytes are the same either way.
+    /// Like tar and zstd, a pack does not wait for the disk: an archive torn by a power cut fails
+    /// deploy's frame checksums and per-file hashes, so it is refused, never deployed.
     /// </summary>
     public static void Prepend(string path, byte[] head, string scratch)
     {
@@ -49,20 +51,17 @@ internal static class ArchiveHead
             if (head.Length % Alignment == 0 && UnixFileSystem.TryInsertRange(file.SafeFileHandle, 0, head.Length))
             {
                 RandomAccess.Write(file.SafeFileHandle, head, 0);
-                file.Flush(flushToDisk: true);
                 return;
             }
         }
 
-        using (var joined = new FileStream(scratch, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
+        using (var joined = new FileStream(scratch, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0))
         {
             joined.Write(head);
-            using (var body = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan))
+            using (var body = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 0))
             {
-                body.CopyTo(joined, 1 << 20);
+                UnixFileSystem.CopyFileRange(body, joined);
             }
-
-            joined.Flush(flushToDisk: true);
         }
 
         UnixFileSystem.Rename(scratch, path);

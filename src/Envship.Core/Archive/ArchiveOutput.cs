@@ -143,7 +143,7 @@ internal static class ArchiveOutput
         public void Dispose()
         {
             writer.Dispose();
-            file.Flush(flushToDisk: true);
+            file.Flush();
             file.Dispose();
         }
     }

@@ -189,6 +189,36 @@ public static partial class UnixFileSystem
         throw new IOException($"Cannot make room at the start of the archive: {Marshal.GetPInvokeErrorMessage(errno)}", errno);
     }
 
+    /// <summary>
+    /// Appends all of <paramref name="source"/> from its current position to <paramref name="target"/>
+    /// at its current position with copy_file_range(2): inside the kernel, and as a block clone on
+    /// filesystems that share extents (btrfs, XFS).
+    /// </summary>
+    public static void CopyFileRange(FileStream source, FileStream target)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(target);
+        long sourceOffset = source.Position, targetOffset = target.Position;
+        var end = source.Length;
+        while (sourceOffset < end)
+        {
+            var copied = NativeMethods.CopyFileRange((int)source.SafeFileHandle.DangerousGetHandle(), ref sourceOffset, (int)target.SafeFileHandle.DangerousGetHandle(), ref targetOffset, (nuint)Math.Min(end - sourceOffset, 1L << 30), 0);
+            if (copied < 0)
+            {
+                var errno = Marshal.GetLastPInvokeError();
+                throw new IOException($"Cannot copy the archive's members into place: {Marshal.GetPInvokeErrorMessage(errno)}", errno);
+            }
+
+            if (copied == 0)
+            {
+                throw new IOException("Cannot copy the archive's members into place: the temporary file ended early.");
+            }
+        }
+
+        source.Position = sourceOffset;
+        target.Position = targetOffset;
+    }
+
     public static void HardLink(string existing, string newPath)
     {
         if (NativeMethods.Link(existing, newPath) != 0)
@@ -222,6 +252,9 @@ public static partial class UnixFileSystem
 
         [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
         internal static partial int Open(string path, int flags);
+
+        [LibraryImport("libc", EntryPoint = "copy_file_range", SetLastError = true)]
+        internal static partial nint CopyFileRange(int sourceFd, ref long sourceOffset, int targetFd, ref long targetOffset, nuint length, uint flags);
 
         [LibraryImport("libc", EntryPoint = "fallocate", SetLastError = true)]
         internal static partial int Fallocate(int fd, int mode, long offset, long length);
