@@ -56,7 +56,12 @@ public sealed partial class ArchiveReader : IDisposable
                 throw new EnvshipException(ExitCode.DamagedArchive, $"{path}: this directory has no {Manifest.EntryName}, so it is not an envship archive. Pass a file made by 'envship pack' or a directory made by 'envship pack --format dir'.");
             }
 
-            var directoryManifest = ParseManifest(File.ReadAllBytes(manifestPath), manifestPath, path);
+            Manifest directoryManifest;
+            using (var json = new FileStream(manifestPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan))
+            {
+                directoryManifest = ParseManifest(json, manifestPath, path);
+            }
+
             ManifestValidator.Validate(directoryManifest, path);
             return new ArchiveReader(path, ArchiveFormat.Directory, null, null, null, null, null, directoryManifest, "");
         }
@@ -270,15 +275,49 @@ public sealed partial class ArchiveReader : IDisposable
         _ => $"a tar entry of type {type}",
     };
 
-    private static Manifest ParseManifest(byte[] json, string source, string archivePath)
+    private static Manifest ParseManifest(Stream json, string source, string archivePath)
     {
         try
         {
             return ManifestJson.Deserialize(json, source);
         }
-        catch (InvalidDataException ex)
+        catch (InvalidDataException ex) when (ex.InnerException is System.Text.Json.JsonException || ex.InnerException is null)
         {
             throw new EnvshipException(ExitCode.DamagedArchive, $"{archivePath}: {ex.Message} The archive is damaged or was not made by envship; copy it again.", ex);
+        }
+        catch (Exception ex) when (IsDamage(ex))
+        {
+            throw new EnvshipException(ExitCode.DamagedArchive, $"{archivePath}: the manifest is damaged ({ex.Message}). Copy the archive again.", ex);
+        }
+    }
+
+    /// <summary>The parser may stop at the closing brace; whatever follows must still be read, hashed and counted.</summary>
+    private static void DrainManifest(HashingReadStream json, TarEntry member, string path)
+    {
+        try
+        {
+            json.CopyTo(Stream.Null);
+        }
+        catch (Exception ex) when (IsDamage(ex))
+        {
+            throw new EnvshipException(ExitCode.DamagedArchive, $"{path}: the manifest is damaged ({ex.Message}). Copy the archive again.", ex);
+        }
+
+        if (json.BytesRead != member.Length)
+        {
+            throw new EnvshipException(ExitCode.DamagedArchive, $"{path}: the manifest is damaged (it ends after {json.BytesRead} of {member.Length} bytes). Copy the archive again.");
+        }
+    }
+
+    private static void DrainManifestQuietly(HashingReadStream json)
+    {
+        try
+        {
+            json.CopyTo(Stream.Null);
+        }
+        catch (Exception ex) when (IsDamage(ex))
+        {
+            // The parse error already being reported is the better message.
         }
     }
 
@@ -304,23 +343,23 @@ public sealed partial class ArchiveReader : IDisposable
             throw new EnvshipException(ExitCode.DamagedArchive, $"{path}: member '{first.Name}' is a {first.EntryType} of {first.Length} bytes; a manifest is a regular file of at most {ExpansionLimitStream.ManifestCap} bytes. The archive is damaged or was tampered with; do not deploy it.");
         }
 
-        using var json = new MemoryStream();
+        // Parsed as it streams and hashed on the way: the JSON bytes are never held whole beside the object graph.
+        // The digest is still checked before a parse error is reported, so damage reads as damage.
+        using var hashing = new HashingReadStream(first.DataStream);
+        Manifest manifest;
         try
         {
-            first.DataStream.CopyTo(json);
-            if (json.Length != first.Length)
-            {
-                throw new EndOfStreamException($"the manifest ends after {json.Length} of {first.Length} bytes");
-            }
+            manifest = ParseManifest(hashing, first.Name, path);
+            DrainManifest(hashing, first, path);
         }
-        catch (Exception ex) when (IsDamage(ex))
+        catch (EnvshipException)
         {
-            throw new EnvshipException(ExitCode.DamagedArchive, $"{path}: the manifest is damaged ({ex.Message}). Copy the archive again.", ex);
+            DrainManifestQuietly(hashing);
+            ManifestDigest.Verify(first, hashing.BytesRead == first.Length ? hashing.HashHex() : null, path, digestRequired);
+            throw;
         }
 
-        var bytes = json.ToArray();
-        ManifestDigest.Verify(first, bytes, path, digestRequired);
-        var manifest = ParseManifest(bytes, first.Name, path);
+        ManifestDigest.Verify(first, hashing.HashHex(), path, digestRequired);
         var prefix = first.Name[..^Manifest.EntryName.Length];
         if (manifest.ArchiveRoot is null || prefix != (manifest.ArchiveRoot.Length == 0 ? "" : manifest.ArchiveRoot.TrimEnd('/') + "/"))
         {

@@ -21,7 +21,11 @@ public static class ManifestDigest
     /// Refuses a manifest whose digest does not match. A plain tar must carry one; compressed
     /// archives assembled by other tools may omit it, as their compression checksum covers the bytes.
     /// </summary>
-    public static void Verify(TarEntry member, ReadOnlySpan<byte> json, string archivePath, bool required)
+    public static void Verify(TarEntry member, ReadOnlySpan<byte> json, string archivePath, bool required) =>
+        Verify(member, Convert.ToHexStringLower(SHA256.HashData(json)), archivePath, required);
+
+    /// <param name="actual">The SHA-256 of the member's bytes as read; null when they could not all be read.</param>
+    public static void Verify(TarEntry member, string? actual, string archivePath, bool required)
     {
         ArgumentNullException.ThrowIfNull(member);
         string? declared = null;
@@ -40,8 +44,7 @@ public static class ManifestDigest
             return;
         }
 
-        var actual = Convert.ToHexStringLower(SHA256.HashData(json));
-        if (!string.Equals(declared, actual, StringComparison.Ordinal))
+        if (actual is not null && !string.Equals(declared, actual, StringComparison.Ordinal))
         {
             throw new EnvshipException(ExitCode.DamagedArchive, $"{archivePath}: member '{member.Name}' does not match its digest (the manifest's sha256 is {actual}, its header declares {declared}): the manifest is damaged or was edited. Copy the archive again and check its sha256.");
         }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 
 namespace Envship.Core.Archive;
@@ -9,11 +10,110 @@ namespace Envship.Core.Archive;
     UseStringEnumConverter = true,
     WriteIndented = true)]
 [JsonSerializable(typeof(Manifest))]
+[JsonSerializable(typeof(ManifestEntry))]
 internal sealed partial class ManifestJsonContext : JsonSerializerContext;
 
+/// <summary>
+/// The manifest's JSON. Entries are written one at a time into a small buffer that is flushed as it
+/// fills, and read back from a stream, so a 200,000-entry manifest never exists as one growing
+/// buffer next to its object graph: the JSON text is the only thing whose size follows the entry count.
+/// </summary>
 public static class ManifestJson
 {
-    public static byte[] Serialize(Manifest manifest) => JsonSerializer.SerializeToUtf8Bytes(manifest, ManifestJsonContext.Default.Manifest);
+    private const int FlushThreshold = 1 << 16;
+    private const string EntriesProperty = "entries";
+
+    /// <summary>The manifest as one array of exactly its size (the tar header needs the size and digest up front).</summary>
+    public static byte[] Serialize(Manifest manifest)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+
+        // Measuring first costs a second pass but avoids the doubling buffers, which peak near three times the result.
+        using var counter = new CountingStream();
+        Write(manifest, counter);
+        var bytes = new byte[counter.Length];
+        using (var fill = new MemoryStream(bytes, writable: true))
+        {
+            Write(manifest, fill);
+            if (fill.Position != bytes.Length)
+            {
+                throw new InvalidOperationException("The manifest serialized to two different lengths.");
+            }
+        }
+
+        return bytes;
+    }
+
+    /// <summary>Writes the manifest to <paramref name="output"/> with bounded buffering.</summary>
+    public static void Write(Manifest manifest, Stream output)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        using var writer = NewWriter(output);
+        WriteObject(writer, manifest);
+        writer.Flush();
+    }
+
+    internal static Utf8JsonWriter NewWriter(Stream output) =>
+        new(output, new JsonWriterOptions { Indented = true, Encoder = ManifestJsonContext.Default.Options.Encoder });
+
+    /// <summary>
+    /// Writes the manifest as a JSON object at the writer's position, byte for byte as the serializer would.
+    /// </summary>
+    internal static void WriteObject(Utf8JsonWriter writer, Manifest manifest)
+    {
+        var context = ManifestJsonContext.Default;
+        var head = JsonSerializer.SerializeToNode(manifest with { Entries = [] }, context.Manifest)!.AsObject();
+        writer.WriteStartObject();
+        foreach (var (name, value) in head)
+        {
+            writer.WritePropertyName(name);
+            if (name == EntriesProperty)
+            {
+                writer.WriteStartArray();
+                foreach (var entry in manifest.Entries)
+                {
+                    JsonSerializer.Serialize(writer, entry, context.ManifestEntry);
+                    FlushWhenFull(writer);
+                }
+
+                writer.WriteEndArray();
+            }
+            else
+            {
+                WriteValue(writer, value, context.Options);
+            }
+        }
+
+        writer.WriteEndObject();
+    }
+
+    /// <summary>
+    /// Copies one value of a serialized outline. Scalars keep their serialized text: re-writing a string
+    /// would escape what the serializer left alone, such as the '+' of a <see cref="DateTimeOffset"/>.
+    /// </summary>
+    internal static void WriteValue(Utf8JsonWriter writer, JsonNode? value, JsonSerializerOptions options)
+    {
+        if (value is null)
+        {
+            writer.WriteNullValue();
+        }
+        else if (value is JsonValue scalar && scalar.TryGetValue<JsonElement>(out var element))
+        {
+            writer.WriteRawValue(element.GetRawText(), skipInputValidation: true);
+        }
+        else
+        {
+            value.WriteTo(writer, options);
+        }
+    }
+
+    internal static void FlushWhenFull(Utf8JsonWriter writer)
+    {
+        if (writer.BytesPending >= FlushThreshold)
+        {
+            writer.Flush();
+        }
+    }
 
     /// <exception cref="InvalidDataException">The bytes are not a manifest this version understands.</exception>
     public static Manifest Deserialize(ReadOnlySpan<byte> json, string source)
@@ -25,9 +125,34 @@ public static class ManifestJson
         }
         catch (JsonException ex)
         {
-            throw new InvalidDataException($"{source}: the manifest is not valid JSON ({ex.Message}).", ex);
+            throw NotJson(source, ex);
         }
 
+        return Checked(manifest, source);
+    }
+
+    /// <summary>Parses a manifest as it streams in, holding only a small read buffer besides the result.</summary>
+    /// <exception cref="InvalidDataException">The bytes are not a manifest this version understands.</exception>
+    public static Manifest Deserialize(Stream json, string source)
+    {
+        Manifest? manifest;
+        try
+        {
+            manifest = JsonSerializer.Deserialize(json, ManifestJsonContext.Default.Manifest);
+        }
+        catch (JsonException ex)
+        {
+            throw NotJson(source, ex);
+        }
+
+        return Checked(manifest, source);
+    }
+
+    private static InvalidDataException NotJson(string source, JsonException ex) =>
+        new($"{source}: the manifest is not valid JSON ({ex.Message}).", ex);
+
+    private static Manifest Checked(Manifest? manifest, string source)
+    {
         if (manifest is null)
         {
             throw new InvalidDataException($"{source}: the manifest is empty.");
@@ -40,5 +165,31 @@ public static class ManifestJson
         }
 
         return manifest;
+    }
+
+    /// <summary>A sink that only counts, to size the manifest's array before filling it.</summary>
+    private sealed class CountingStream : Stream
+    {
+        private long _length;
+
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => _length;
+        public override long Position { get => _length; set => throw new NotSupportedException(); }
+
+        public override void Write(byte[] buffer, int offset, int count) => _length += count;
+
+        public override void Write(ReadOnlySpan<byte> buffer) => _length += buffer.Length;
+
+        public override void Flush()
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }

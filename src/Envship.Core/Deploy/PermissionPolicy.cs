@@ -50,7 +50,8 @@ public sealed record PermissionPolicy
         return manifest with
         {
             Root = manifest.Root with { Mode = DecideRoot(manifest.Root.Mode).Mode },
-            Entries = [.. manifest.Entries.Select(e => e.Type is EntryType.Symlink ? e : e with { Mode = DecideMode(e.Path, e.Type, e.Mode) })],
+            // Mapped as read rather than copied: the receipt streams these once, and a copy would double the entries in memory.
+            Entries = new MappedEntries(manifest.Entries, e => e.Type is EntryType.Symlink ? e : e with { Mode = DecideMode(e.Path, e.Type, e.Mode) }),
         };
     }
 
@@ -81,4 +82,22 @@ public sealed record PermissionPolicy
         mode |= GroupRead;
         return (mode & OwnerExecute) != 0 ? mode | GroupExecute : mode;
     }
+}
+
+/// <summary>A read-only view of entries that maps each one when it is read.</summary>
+internal sealed class MappedEntries(IReadOnlyList<ManifestEntry> source, Func<ManifestEntry, ManifestEntry> map) : IReadOnlyList<ManifestEntry>
+{
+    public int Count => source.Count;
+
+    public ManifestEntry this[int index] => map(source[index]);
+
+    public IEnumerator<ManifestEntry> GetEnumerator()
+    {
+        foreach (var entry in source)
+        {
+            yield return map(entry);
+        }
+    }
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 }
