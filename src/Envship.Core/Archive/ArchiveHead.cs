@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Envship.Core.Platform;
 
 namespace Envship.Core.Archive;
@@ -15,14 +16,30 @@ internal static class ArchiveHead
     private const uint SkippableFrameMagic = 0x184D2A50;
     private const int SkippableFrameHeader = 8;
 
-    public static byte[] Compress(Manifest manifest, IReadOnlyList<(string Name, byte[] Content)> metadata, ArchiveFormat format, int level, int jobs, string archiveRoot)
+    /// <param name="spool">
+    /// A scratch file for the manifest's JSON, deleted when done: at 200,000 entries it is about 60 MB,
+    /// which would otherwise sit in memory beside the manifest it was made from.
+    /// </param>
+    public static byte[] Compress(Manifest manifest, IReadOnlyList<(string Name, byte[] Content)> metadata, ArchiveFormat format, int level, int jobs, string archiveRoot, string spool)
     {
-        var json = ManifestJson.Serialize(manifest);
         var createdNs = (manifest.Created - DateTimeOffset.UnixEpoch).Ticks * 100;
+        using var json = new FileStream(spool, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose);
+        string digest;
+        using (var sha = SHA256.Create())
+        {
+            using (var hashing = new CryptoStream(json, sha, CryptoStreamMode.Write, leaveOpen: true))
+            {
+                ManifestJson.Write(manifest, hashing);
+            }
+
+            digest = Convert.ToHexStringLower(sha.Hash!);
+        }
+
+        json.Position = 0;
         using var memory = new MemoryStream();
         using (var writer = new TarArchiveWriter(memory, format, level, jobs, archiveRoot, endOfArchive: false))
         {
-            writer.WriteManifest(json, createdNs);
+            writer.WriteManifest(json, digest, createdNs);
             foreach (var (name, content) in metadata)
             {
                 writer.WriteMetadata(name, content, createdNs);

@@ -79,7 +79,7 @@ internal static class ArchiveOutput
             }
 
             var (manifest, metadata) = describe(items);
-            ArchiveHead.Prepend(temporary, ArchiveHead.Compress(manifest, metadata, options.Format, level, options.Jobs, root), scratch);
+            ArchiveHead.Prepend(temporary, ArchiveHead.Compress(manifest, metadata, options.Format, level, options.Jobs, root, temporary + "-manifest"), scratch);
             ReplaceOutput(temporary, output);
             return (manifest, new FileInfo(output).Length);
         }

@@ -39,11 +39,14 @@ public static class EnvironmentPacker
         {
             var plan = PrefixInventory.Plan(scan, cancellationToken);
             warnings.AddRange(plan.Warnings);
+            var root = plan.Root;
+
+            // The writer takes the plan and drops it as it goes; nothing else may keep it alive.
             var (packed, size) = ArchiveOutput.WriteSinglePass(
                 output,
                 options,
-                writer => SinglePassPack.WriteMembers(writer, plan, scan, options.Jobs, options.Progress, warnings, cancellationToken),
-                items => Describe(options, prefix, prefix, layout, environments, plan.Root, items, warnings));
+                writer => SinglePassPack.WriteMembers(writer, Interlocked.Exchange(ref plan, null)!, scan, options.Jobs, options.Progress, warnings, cancellationToken),
+                items => Describe(options, prefix, prefix, layout, environments, root, items, warnings));
             return new PackResult(output, packed, size, warnings);
         }
 

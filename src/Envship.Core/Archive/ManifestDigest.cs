@@ -14,8 +14,9 @@ public static class ManifestDigest
     public const string Keyword = "comment";
     public const string Prefix = "envship-manifest-sha256:";
 
-    public static KeyValuePair<string, string>[] Attribute(ReadOnlySpan<byte> json) =>
-        [new(Keyword, Prefix + Convert.ToHexStringLower(SHA256.HashData(json)))];
+    public static KeyValuePair<string, string>[] Attribute(ReadOnlySpan<byte> json) => Attribute(Convert.ToHexStringLower(SHA256.HashData(json)));
+
+    public static KeyValuePair<string, string>[] Attribute(string sha256Hex) => [new(Keyword, Prefix + sha256Hex)];
 
     /// <summary>
     /// Refuses a manifest whose digest does not match. A plain tar must carry one; compressed

@@ -43,7 +43,7 @@ internal static class SinglePassPack
             using (var file = source.Next(items[i]))
             {
                 writer.AddFile(file.Entry, file.Data);
-                items[i] = file.Finish(warnings);
+                items[i] = file.Finish(warnings) with { Content = null };
             }
 
             filesDone++;

@@ -40,6 +40,14 @@ public sealed class TarArchiveWriter : IArchiveWriter
 
     public void WriteManifest(byte[] json, long mtimeNs) => WriteSmallFile(Manifest.EntryName, json, mtimeNs, ManifestDigest.Attribute(json));
 
+    /// <summary>Writes the manifest member from a stream of its bytes, whose SHA-256 the caller took as they were produced.</summary>
+    public void WriteManifest(Stream json, string sha256Hex, long mtimeNs)
+    {
+        var entry = NewEntry(TarEntryType.RegularFile, Manifest.EntryName, 0b110_100_100, mtimeNs, ManifestDigest.Attribute(sha256Hex));
+        entry.DataStream = json;
+        Write(entry);
+    }
+
     public void WriteMetadata(string name, byte[] content, long mtimeNs) => WriteSmallFile(name, content, mtimeNs, null);
 
     private void WriteSmallFile(string name, byte[] content, long mtimeNs, IEnumerable<KeyValuePair<string, string>>? attributes)

