@@ -28,9 +28,10 @@ public static class ManifestValidator
                 throw Tampered(archivePath, $"entry '{entry.Path}' {problem}");
             }
 
-            if (entry.Path == ".envship" || entry.Path.StartsWith(".envship/", StringComparison.Ordinal) || entry.Path.EndsWith(".envship-rewrite", StringComparison.Ordinal))
+            // Deploy keeps the receipt and relocation's temporaries there, so a member must never be able to name them.
+            if (entry.Path == ".envship" || entry.Path.StartsWith(".envship/", StringComparison.Ordinal))
             {
-                throw Tampered(archivePath, $"entry '{entry.Path}' takes a name reserved for what deploy itself writes (.envship/ and *.envship-rewrite)");
+                throw Tampered(archivePath, $"entry '{entry.Path}' takes a name reserved for what deploy itself writes (.envship/)");
             }
 
             if (!seen.TryAdd(entry.Path, entry.Type))
