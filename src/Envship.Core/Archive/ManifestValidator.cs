@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace Envship.Core.Archive;
 
 /// <summary>
@@ -9,6 +11,8 @@ namespace Envship.Core.Archive;
 public static class ManifestValidator
 {
     private const int MaxSegmentBytes = 1 << 20;
+
+    private static readonly SearchValues<char> LowerHexDigits = SearchValues.Create("0123456789abcdef");
 
     public static void Validate(Manifest manifest, string archivePath)
     {
@@ -97,7 +101,7 @@ public static class ManifestValidator
                     throw Tampered(archivePath, $"file '{entry.Path}' declares a negative size ({entry.Size})");
                 }
 
-                if (entry.Sha256 is not { Length: 64 } sha || !sha.All(char.IsAsciiHexDigitLower))
+                if (entry.Sha256 is not { Length: 64 } sha || sha.AsSpan().ContainsAnyExcept(LowerHexDigits))
                 {
                     throw Tampered(archivePath, $"file '{entry.Path}' has no valid sha256 (64 lowercase hex digits)");
                 }

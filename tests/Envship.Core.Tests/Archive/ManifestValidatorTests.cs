@@ -17,6 +17,8 @@ public sealed class ManifestValidatorTests
         { "file declared after an entry below it", [File("a/b"), File("a")] },
         { "negative size", [File("a") with { Size = -1 }] },
         { "malformed sha256", [File("a") with { Sha256 = "not-a-hash" }] },
+        { "uppercase sha256", [File("a") with { Sha256 = "E3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" }] },
+        { "sha256 with a non-hex digit", [File("a") with { Sha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b85g" }] },
         { "summary total lies", [File("a") with { Size = 5 }] },
         { "segment past the end", [File("a") with { Relocation = new FileRelocation { Kind = RelocationKind.Binary, Segments = [new BinarySegment { Offset = 10, Length = 4, StringLength = 2, Occurrences = 1 }] } }] },
         { "symlink target with NUL", [new ManifestEntry { Path = "l", Type = EntryType.Symlink, Mode = 511, MtimeNs = 0, Target = "a\0b" }] },
