@@ -47,21 +47,42 @@ public static class ManifestValidator
             totalBytes = entry.Type == EntryType.File ? checked(totalBytes + entry.Size) : totalBytes;
         }
 
-        // A second pass, so a parent declared after its children is caught as well.
-        foreach (var entry in manifest.Entries)
-        {
-            for (var parent = Path.GetDirectoryName(entry.Path); !string.IsNullOrEmpty(parent); parent = Path.GetDirectoryName(parent))
-            {
-                if (seen.TryGetValue(parent, out var parentType) && parentType != EntryType.Directory)
-                {
-                    throw Tampered(archivePath, $"entry '{entry.Path}' lies below '{parent}', which is a {parentType.ToString().ToLowerInvariant()}, not a directory");
-                }
-            }
-        }
+        CheckParents(manifest, seen, archivePath);
 
         if (manifest.Summary.TotalBytes != totalBytes)
         {
             throw Tampered(archivePath, $"the summary declares {manifest.Summary.TotalBytes} bytes of files but the entries add up to {totalBytes}");
+        }
+    }
+
+    /// <summary>
+    /// A second pass, so a parent declared after its children is caught as well. Paths are clean by
+    /// now, so a parent is the text before a '/'; a parent whose whole chain was found clean ends the walk.
+    /// </summary>
+    private static void CheckParents(Manifest manifest, Dictionary<string, EntryType> seen, string archivePath)
+    {
+        var types = seen.GetAlternateLookup<ReadOnlySpan<char>>();
+        var clean = new HashSet<string>(StringComparer.Ordinal);
+        var cleanLookup = clean.GetAlternateLookup<ReadOnlySpan<char>>();
+        foreach (var entry in manifest.Entries)
+        {
+            var path = entry.Path.AsSpan();
+            var nearest = path.LastIndexOf('/');
+            var slash = nearest;
+            while (slash > 0 && !cleanLookup.Contains(path[..slash]))
+            {
+                if (types.TryGetValue(path[..slash], out var parentType) && parentType != EntryType.Directory)
+                {
+                    throw Tampered(archivePath, $"entry '{entry.Path}' lies below '{path[..slash]}', which is a {parentType.ToString().ToLowerInvariant()}, not a directory");
+                }
+
+                slash = path[..slash].LastIndexOf('/');
+            }
+
+            for (var end = nearest; end > slash; end = path[..end].LastIndexOf('/'))
+            {
+                cleanLookup.Add(path[..end]);
+            }
         }
     }
 
