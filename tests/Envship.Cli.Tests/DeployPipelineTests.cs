@@ -29,6 +29,11 @@ public sealed class PipelineEnvironment : IDisposable
         UnixFileSystem.HardLink(Path.Combine(Prefix, "lib/big.bin"), Path.Combine(Prefix, "lib/big2.bin"));
         Write("lib/config.txt", $"prefix={Prefix}\n");
         UnixFileSystem.HardLink(Path.Combine(Prefix, "lib/config.txt"), Path.Combine(Prefix, "lib/config2.txt"));
+        // Names that relocation's temporaries once took, beside files relocated in memory and on disk.
+        Write("lib/config.txt.envship-rewrite", "not a temporary\n");
+        Write("lib/huge-config.txt", HugeText(Prefix));
+        Write("lib/huge-config.txt.envship-rewrite", "not a temporary either\n");
+        Write("lib/mid.bin", MidBinary(Prefix));
         var random = new Random(7);
         for (var i = 0; i < 400; i++)
         {
@@ -49,7 +54,34 @@ public sealed class PipelineEnvironment : IDisposable
     public string Tar { get; }
     public string TarZst { get; }
 
+    /// <summary>Bigger than what deploy relocates in memory (8 MiB).</summary>
+    public const int HugeSize = 9 << 20;
+
+    /// <summary>Where <see cref="MidBinary"/> puts its C string: across the boundary between the first two 1 MiB chunks.</summary>
+    public const int MidStringOffset = (1 << 20) - 7;
+
     public void Dispose() => Work.Dispose();
+
+    /// <summary>Text over <see cref="HugeSize"/> bytes, naming the prefix at its start, its end, and across a 1 MiB boundary.</summary>
+    public static string HugeText(string prefix)
+    {
+        var text = new System.Text.StringBuilder($"{prefix}/first\n");
+        text.Append('x', (1 << 20) - text.Length - 3).Append($"{prefix}/straddling\n");
+        text.Append('y', HugeSize - text.Length).Append($"\n{prefix}/last\n");
+        return text.ToString();
+    }
+
+    /// <summary>Three 1 MiB chunks of binary data with one NUL-terminated string naming the prefix, across the first chunk boundary.</summary>
+    public static byte[] MidBinary(string prefix)
+    {
+        var bytes = new byte[3 << 20];
+        new Random(3).NextBytes(bytes);
+        bytes.AsSpan(0, 64).Clear();
+        var text = System.Text.Encoding.UTF8.GetBytes($"{prefix}/lib/plugins");
+        bytes.AsSpan(MidStringOffset - 1, text.Length + 2).Clear();
+        text.CopyTo(bytes, MidStringOffset);
+        return bytes;
+    }
 
     private void Write(string relative, byte[] content)
     {
@@ -97,6 +129,44 @@ public sealed class DeployPipelineTests(PipelineEnvironment env) : IClassFixture
         var config2 = Path.Combine(destination, "lib/config2.txt");
         Assert.Equal($"prefix={destination}\n", File.ReadAllText(config2));
         Assert.Equal(UnixFileSystem.Stat(config).Inode, UnixFileSystem.Stat(config2).Inode);
+    }
+
+    /// <summary>
+    /// Relocation writes a temporary for files too big to rewrite in memory; it must be a name no member can
+    /// take, and memory and disk must give the same bytes the rules define.
+    /// </summary>
+    [Fact]
+    public void Files_named_like_relocation_temporaries_deploy_beside_relocated_files()
+    {
+        var destination = Path.Combine(env.Work.CreateDirectory("rw"), "e");
+        Assert.True(destination.Length < env.Prefix.Length, "the binary string must fit");
+
+        CliRunner.RunOk("deploy", env.TarZst, "--prefix", destination, "-q");
+
+        Assert.Equal($"prefix={destination}\n", File.ReadAllText(Path.Combine(destination, "lib/config.txt")));
+        Assert.Equal("not a temporary\n", File.ReadAllText(Path.Combine(destination, "lib/config.txt.envship-rewrite")));
+        Assert.Equal(PipelineEnvironment.HugeText(env.Prefix).Replace(env.Prefix, destination, StringComparison.Ordinal), File.ReadAllText(Path.Combine(destination, "lib/huge-config.txt")));
+        Assert.Equal("not a temporary either\n", File.ReadAllText(Path.Combine(destination, "lib/huge-config.txt.envship-rewrite")));
+
+        var binary = PipelineEnvironment.MidBinary(env.Prefix);
+        var relocated = System.Text.Encoding.UTF8.GetBytes($"{destination}/lib/plugins");
+        var region = System.Text.Encoding.UTF8.GetByteCount($"{env.Prefix}/lib/plugins");
+        binary.AsSpan(PipelineEnvironment.MidStringOffset, region).Clear();
+        relocated.CopyTo(binary, PipelineEnvironment.MidStringOffset);
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(binary)), Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(destination, "lib/mid.bin")))));
+
+        Assert.Equal([Path.Combine(destination, ".envship", "receipt.json")], Directory.GetFileSystemEntries(Path.Combine(destination, ".envship")));
+        CliRunner.RunOk("verify", destination);
+    }
+
+    /// <summary>A file relocated in memory is checked against the manifest as archived, before any rewriting.</summary>
+    [Fact]
+    public void A_damaged_file_that_needs_relocation_is_refused()
+    {
+        var damaged = WithFlippedByte(HostileArchiveBuilder.Read(env.Tar), "lib/config.txt");
+        var path = HostileArchiveBuilder.Write(env.Work.Combine("damaged-config.tar"), damaged, ArchiveFormat.Tar);
+
+        AssertRefused(path, "'lib/config.txt' does not match the manifest");
     }
 
     [Theory]

@@ -25,19 +25,21 @@ public static class ArchivePaths
             return "is an absolute path";
         }
 
-        if (System.Text.Encoding.UTF8.GetByteCount(path) > MaxPathBytes)
+        if (MoreUtf8BytesThan(path, MaxPathBytes))
         {
             return $"is longer than {MaxPathBytes} bytes";
         }
 
-        foreach (var part in path.Split('/'))
+        // Checked for every entry of every manifest: walked in place, without splitting into strings.
+        foreach (var range in path.AsSpan().Split('/'))
         {
+            var part = path.AsSpan(range);
             var problem = part switch
             {
                 ".." => "has a '..' component that climbs out of the destination",
                 "." => "has a '.' component",
                 "" => "has an empty component ('//')",
-                _ when System.Text.Encoding.UTF8.GetByteCount(part) > MaxComponentBytes => $"has a component longer than {MaxComponentBytes} bytes",
+                _ when MoreUtf8BytesThan(part, MaxComponentBytes) => $"has a component longer than {MaxComponentBytes} bytes",
                 _ => null,
             };
             if (problem is not null)
@@ -48,6 +50,10 @@ public static class ArchivePaths
 
         return null;
     }
+
+    // A UTF-16 code unit never takes more than 3 UTF-8 bytes, so short text needs no counting.
+    private static bool MoreUtf8BytesThan(ReadOnlySpan<char> text, int limit) =>
+        text.Length > limit / 3 && System.Text.Encoding.UTF8.GetByteCount(text) > limit;
 
     /// <summary>Symlinks the manifest declares that resolve outside the prefix: kept as links, and reported.</summary>
     public static IEnumerable<ManifestEntry> SymlinksLeavingPrefix(Manifest manifest)

@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace Envship.Core.Archive;
 
 /// <summary>
@@ -9,6 +11,8 @@ namespace Envship.Core.Archive;
 public static class ManifestValidator
 {
     private const int MaxSegmentBytes = 1 << 20;
+
+    private static readonly SearchValues<char> LowerHexDigits = SearchValues.Create("0123456789abcdef");
 
     public static void Validate(Manifest manifest, string archivePath)
     {
@@ -28,9 +32,10 @@ public static class ManifestValidator
                 throw Tampered(archivePath, $"entry '{entry.Path}' {problem}");
             }
 
-            if (entry.Path == ".envship" || entry.Path.StartsWith(".envship/", StringComparison.Ordinal) || entry.Path.EndsWith(".envship-rewrite", StringComparison.Ordinal))
+            // Deploy keeps the receipt and relocation's temporaries there, so a member must never be able to name them.
+            if (entry.Path == ".envship" || entry.Path.StartsWith(".envship/", StringComparison.Ordinal))
             {
-                throw Tampered(archivePath, $"entry '{entry.Path}' takes a name reserved for what deploy itself writes (.envship/ and *.envship-rewrite)");
+                throw Tampered(archivePath, $"entry '{entry.Path}' takes a name reserved for what deploy itself writes (.envship/)");
             }
 
             if (!seen.TryAdd(entry.Path, entry.Type))
@@ -42,21 +47,42 @@ public static class ManifestValidator
             totalBytes = entry.Type == EntryType.File ? checked(totalBytes + entry.Size) : totalBytes;
         }
 
-        // A second pass, so a parent declared after its children is caught as well.
-        foreach (var entry in manifest.Entries)
-        {
-            for (var parent = Path.GetDirectoryName(entry.Path); !string.IsNullOrEmpty(parent); parent = Path.GetDirectoryName(parent))
-            {
-                if (seen.TryGetValue(parent, out var parentType) && parentType != EntryType.Directory)
-                {
-                    throw Tampered(archivePath, $"entry '{entry.Path}' lies below '{parent}', which is a {parentType.ToString().ToLowerInvariant()}, not a directory");
-                }
-            }
-        }
+        CheckParents(manifest, seen, archivePath);
 
         if (manifest.Summary.TotalBytes != totalBytes)
         {
             throw Tampered(archivePath, $"the summary declares {manifest.Summary.TotalBytes} bytes of files but the entries add up to {totalBytes}");
+        }
+    }
+
+    /// <summary>
+    /// A second pass, so a parent declared after its children is caught as well. Paths are clean by
+    /// now, so a parent is the text before a '/'; a parent whose whole chain was found clean ends the walk.
+    /// </summary>
+    private static void CheckParents(Manifest manifest, Dictionary<string, EntryType> seen, string archivePath)
+    {
+        var types = seen.GetAlternateLookup<ReadOnlySpan<char>>();
+        var clean = new HashSet<string>(StringComparer.Ordinal);
+        var cleanLookup = clean.GetAlternateLookup<ReadOnlySpan<char>>();
+        foreach (var entry in manifest.Entries)
+        {
+            var path = entry.Path.AsSpan();
+            var nearest = path.LastIndexOf('/');
+            var slash = nearest;
+            while (slash > 0 && !cleanLookup.Contains(path[..slash]))
+            {
+                if (types.TryGetValue(path[..slash], out var parentType) && parentType != EntryType.Directory)
+                {
+                    throw Tampered(archivePath, $"entry '{entry.Path}' lies below '{path[..slash]}', which is a {parentType.ToString().ToLowerInvariant()}, not a directory");
+                }
+
+                slash = path[..slash].LastIndexOf('/');
+            }
+
+            for (var end = nearest; end > slash; end = path[..end].LastIndexOf('/'))
+            {
+                cleanLookup.Add(path[..end]);
+            }
         }
     }
 
@@ -96,7 +122,7 @@ public static class ManifestValidator
                     throw Tampered(archivePath, $"file '{entry.Path}' declares a negative size ({entry.Size})");
                 }
 
-                if (entry.Sha256 is not { Length: 64 } sha || !sha.All(char.IsAsciiHexDigitLower))
+                if (entry.Sha256 is not { Length: 64 } sha || sha.AsSpan().ContainsAnyExcept(LowerHexDigits))
                 {
                     throw Tampered(archivePath, $"file '{entry.Path}' has no valid sha256 (64 lowercase hex digits)");
                 }

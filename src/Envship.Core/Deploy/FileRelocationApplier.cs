@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
 using Envship.Core.Archive;
@@ -17,34 +18,94 @@ public sealed class RelocationTarget(string sourcePrefix, string destinationPref
 }
 
 /// <summary>
-/// Applies a manifest's relocation to one file on disk: the I/O around the pure rules in
-/// <see cref="Envship.Core.Relocation"/>. Text is streamed to a sibling and renamed over;
-/// binary strings are patched in place so every offset stays where it was.
+/// Applies a manifest's relocation to one file: the I/O around the pure rules in
+/// <see cref="Envship.Core.Relocation"/>. On disk, text is streamed to a temporary file and renamed
+/// over; binary strings are patched in place so every offset stays where it was. A file held in
+/// memory gets the same rules with the same result.
 /// </summary>
 public static class FileRelocationApplier
 {
+    // The kernel reads one page of a script for its "#!" line; a longer first line is still parsed from this much.
+    private const int ShebangHead = 4096;
+
     /// <summary>Returns the file's new SHA-256, or null when the bytes did not change.</summary>
-    public static string? Apply(string path, ManifestEntry entry, RelocationTarget target)
+    /// <remarks>Text is rewritten through a sibling named <c>PATH.envship-rewrite</c>.</remarks>
+    public static string? Apply(string path, ManifestEntry entry, RelocationTarget target) =>
+        Apply(path, entry, target, path + ".envship-rewrite");
+
+    /// <summary>
+    /// Returns the file's new SHA-256, or null when the bytes did not change. Rewritten text goes
+    /// through <paramref name="temporary"/>, which must not exist and must be on the same filesystem.
+    /// </summary>
+    public static string? Apply(string path, ManifestEntry entry, RelocationTarget target, string temporary)
     {
         ArgumentNullException.ThrowIfNull(entry);
         ArgumentNullException.ThrowIfNull(target);
-        if (target.IsIdentity || entry.Relocation is null)
+        if (!Rewrites(entry, target))
         {
             return null;
         }
 
-        return entry.Relocation.Kind switch
-        {
-            RelocationKind.Text => RewriteStream(path, target, withShebang: false),
-            RelocationKind.Shebang => RewriteStream(path, target, withShebang: true),
-            RelocationKind.Binary => PatchBinary(path, entry, target),
-            _ => null,
-        };
+        return entry.Relocation!.Kind == RelocationKind.Binary
+            ? PatchBinary(path, entry, target)
+            : RewriteStream(path, temporary, target, withShebang: entry.Relocation.Kind == RelocationKind.Shebang);
     }
 
-    private static string RewriteStream(string path, RelocationTarget target, bool withShebang)
+    /// <summary>Whether relocating to <paramref name="target"/> rewrites the entry's bytes (text, shebang or binary strings).</summary>
+    public static bool Rewrites(ManifestEntry entry, RelocationTarget target)
     {
-        var temporary = path + ".envship-rewrite";
+        ArgumentNullException.ThrowIfNull(entry);
+        ArgumentNullException.ThrowIfNull(target);
+        return !target.IsIdentity && entry.Relocation is { Kind: RelocationKind.Text or RelocationKind.Shebang or RelocationKind.Binary };
+    }
+
+    /// <summary>
+    /// Relocates a whole file held in <paramref name="data"/>, for an entry that <see cref="Rewrites"/>:
+    /// the bytes <see cref="Apply(string, ManifestEntry, RelocationTarget, string)"/> would leave on disk.
+    /// Binary strings are patched in <paramref name="data"/> itself; rewritten text goes to a buffer from
+    /// the shared pool, handed out through <paramref name="rented"/> for the caller to return.
+    /// </summary>
+    internal static ReadOnlyMemory<byte> Relocate(Memory<byte> data, ManifestEntry entry, RelocationTarget target, out byte[]? rented)
+    {
+        rented = null;
+        var kind = entry.Relocation!.Kind;
+        if (kind == RelocationKind.Binary)
+        {
+            foreach (var segment in entry.Relocation.Segments ?? [])
+            {
+                // Past the end, a read on disk comes back short and the segment is skipped; so it is here.
+                if (segment.Offset >= 0 && segment.Offset + segment.Length <= data.Length)
+                {
+                    var region = data.Span.Slice((int)segment.Offset, segment.Length);
+                    TryPatch(region, entry.Path, segment, target, region);
+                }
+            }
+
+            return data;
+        }
+
+        var input = data.Span;
+        byte[] line = [];
+        var body = input;
+        if (kind == RelocationKind.Shebang)
+        {
+            var head = input[..Math.Min(input.Length, ShebangHead)];
+            if (ShebangRewriter.TryParse(head, out var shebang) && shebang.LineLength <= head.Length)
+            {
+                line = ShebangRewriter.Rewrite(shebang, target.SourcePrefix, target.DestinationPrefix);
+                body = input[shebang.LineLength..];
+            }
+        }
+
+        var length = checked((int)(line.Length + TextRelocator.ReplacedLength(body, target.Source, target.Destination)));
+        rented = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+        line.CopyTo(rented, 0);
+        var written = line.Length + TextRelocator.Replace(body, target.Source, target.Destination, rented.AsSpan(line.Length));
+        return rented.AsMemory(0, written);
+    }
+
+    private static string RewriteStream(string path, string temporary, RelocationTarget target, bool withShebang)
+    {
         using var sha = SHA256.Create();
         using (var input = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16))
         using (var output = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
@@ -52,7 +113,7 @@ public static class FileRelocationApplier
         {
             if (withShebang)
             {
-                var head = new byte[4096];
+                var head = new byte[ShebangHead];
                 var headLength = input.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
                 if (ShebangRewriter.TryParse(head.AsSpan(0, headLength), out var shebang) && shebang.LineLength <= headLength)
                 {
@@ -78,7 +139,17 @@ public static class FileRelocationApplier
         {
             foreach (var segment in entry.Relocation!.Segments ?? [])
             {
-                PatchSegment(handle, entry.Path, segment, target);
+                var region = new byte[segment.Length];
+                if (RandomAccess.Read(handle, region, segment.Offset) != region.Length)
+                {
+                    continue;
+                }
+
+                var patched = new byte[region.Length];
+                if (TryPatch(region, entry.Path, segment, target, patched))
+                {
+                    RandomAccess.Write(handle, patched, segment.Offset);
+                }
             }
         }
 
@@ -86,31 +157,26 @@ public static class FileRelocationApplier
         return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 
-    private static void PatchSegment(SafeFileHandle handle, string relativePath, BinarySegment segment, RelocationTarget target)
+    /// <summary>
+    /// Writes the relocated segment into <paramref name="patched"/> (which may be the region itself);
+    /// false, with <paramref name="patched"/> untouched, when the destination does not fit.
+    /// </summary>
+    private static bool TryPatch(ReadOnlySpan<byte> region, string relativePath, BinarySegment segment, RelocationTarget target, Span<byte> patched)
     {
-        var region = new byte[segment.Length];
-        if (RandomAccess.Read(handle, region, segment.Offset) != region.Length)
-        {
-            return;
-        }
-
-        var patched = new byte[region.Length];
         if (segment.Kind == SegmentKind.ElfRunpath)
         {
             var directory = Path.GetDirectoryName(relativePath) ?? "";
             var rewritten = RunpathRewriter.Rewrite(segment.Value!, target.SourcePrefix, target.DestinationPrefix, directory, region.Length - 1, preferOrigin: false);
             if (rewritten is null)
             {
-                return;
+                return false;
             }
 
+            patched.Clear();
             Encoding.UTF8.GetBytes(rewritten, patched);
-        }
-        else if (!CStringRelocator.Relocate(region, target.Source, target.Destination, patched).Fits)
-        {
-            return;
+            return true;
         }
 
-        RandomAccess.Write(handle, patched, segment.Offset);
+        return CStringRelocator.Relocate(region, target.Source, target.Destination, patched).Fits;
     }
 }

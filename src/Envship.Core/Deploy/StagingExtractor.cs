@@ -11,8 +11,9 @@ public readonly record struct DeployProgress(int EntriesDone, int EntriesTotal, 
 /// <summary>
 /// Writes archive members into the staging directory, each checked against its manifest entry
 /// (type, size, SHA-256) as it streams, relocated right after it is verified, then given its mode and mtime.
+/// A small file that needs relocation is verified and relocated in memory, and written once.
 /// </summary>
-internal sealed class StagingExtractor(string staging, ArchiveReader reader, RelocationTarget target, IProgress<DeployProgress>? progress, PermissionPolicy? policy = null, int jobs = 0)
+internal sealed partial class StagingExtractor(string staging, ArchiveReader reader, RelocationTarget target, IProgress<DeployProgress>? progress, PermissionPolicy? policy = null, int jobs = 0)
 {
     // A lying size must end as a refusal when the data runs out, not as ENOSPC from reserving it up front.
     private const long MaxPreallocation = 256L << 20;
@@ -26,13 +27,23 @@ internal sealed class StagingExtractor(string staging, ArchiveReader reader, Rel
     // Workers add to it as their files finish; the reader looks up hard link targets.
     private readonly Dictionary<string, string> _deployedHashes = new(StringComparer.Ordinal);
     private readonly StagingPaths _paths = new(staging, reader.ArchivePath);
+    // Relocation's temporaries go under .envship/, where no archive member may be (ManifestValidator).
+    private readonly string _temporaries = Path.Combine(staging, ".envship");
     private int _filesRelocated;
+    private int _temporaryCount;
+    private long _bytesHeldInMemory;
     private ExtractionPipeline? _pipeline;
 
     public int FilesRelocated => Volatile.Read(ref _filesRelocated);
 
     /// <summary>The bytes of file data read ahead of the writers, at most.</summary>
     internal long InFlightBudget { get; init; } = ExtractionPipeline.DefaultBudget;
+
+    /// <summary>Files needing relocation up to this size are relocated in memory before they are written, not read back.</summary>
+    internal long InMemoryRelocationLimit { get; init; } = 8L << 20;
+
+    /// <summary>The memory all workers may hold at once for relocating in memory; a file that finds none is relocated on disk.</summary>
+    internal long InMemoryBudget { get; init; } = 32L << 20;
 
     /// <summary>Returns the SHA-256 of every regular file as it now stands in staging.</summary>
     /// <remarks>
@@ -237,84 +248,11 @@ internal sealed class StagingExtractor(string staging, ArchiveReader reader, Rel
         return filled;
     }
 
-    /// <summary>Runs on a worker: writes the file's chunks while hashing them, verifies, relocates, then sets group, mode and mtime.</summary>
-    private void WriteFile(FileWriteJob job)
-    {
-        var entry = job.Entry;
-        var mode = (UnixFileMode)_policy.Decide(entry).Mode;
-        using (var output = CreateNew(job.Path, entry))
-        {
-            WriteVerified(output, job);
-            if (entry.Relocation is null || target.IsIdentity)
-            {
-                // Most files keep their bytes: finishing them through the open handle saves two path lookups each.
-                SharedInstall.SetGroup(job.Path, _policy);
-                File.SetUnixFileMode(output, mode);
-                UnixFileSystem.SetModifiedTime(output, entry.MtimeNs);
-                Record(entry.Path, entry.Sha256!);
-                return;
-            }
-        }
-
-        var relocated = FileRelocationApplier.Apply(job.Path, entry, target);
-        if (relocated is not null)
-        {
-            Interlocked.Increment(ref _filesRelocated);
-        }
-
-        Record(entry.Path, relocated ?? entry.Sha256!);
-        SharedInstall.SetGroup(job.Path, _policy);
-        File.SetUnixFileMode(job.Path, mode);
-        UnixFileSystem.SetModifiedTime(job.Path, entry.MtimeNs);
-    }
-
-    private void WriteVerified(SafeFileHandle output, FileWriteJob job)
-    {
-        var entry = job.Entry;
-        var pipeline = _pipeline!;
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        long written = 0;
-        while (pipeline.TryNextChunk(job, out var chunk))
-        {
-            try
-            {
-                var bytes = chunk.Buffer.AsSpan(0, chunk.Length);
-                hash.AppendData(bytes);
-                RandomAccess.Write(output, bytes, written);
-                written += bytes.Length;
-            }
-            finally
-            {
-                pipeline.Release(chunk);
-            }
-        }
-
-        var actual = Convert.ToHexStringLower(hash.GetHashAndReset());
-        if (written != entry.Size || actual != entry.Sha256)
-        {
-            throw Damaged($"'{entry.Path}' does not match the manifest (expected {entry.Size} bytes with sha256 {entry.Sha256}, found {written} bytes with sha256 {actual})");
-        }
-    }
-
     private void Record(string path, string sha256)
     {
         lock (_deployedHashes)
         {
             _deployedHashes[path] = sha256;
-        }
-    }
-
-    private SafeFileHandle CreateNew(string path, ManifestEntry entry)
-    {
-        try
-        {
-            // Reserving space pays off against fragmentation only for big files; for the many small ones it is one more syscall each.
-            var reserve = entry.Size >= ExtractionPipeline.ChunkSize ? Math.Min(entry.Size, MaxPreallocation) : 0;
-            return File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None, reserve);
-        }
-        catch (IOException ex) when (ex.HResult == FileExistsErrno)
-        {
-            throw _paths.AlreadyExists(entry.Path);
         }
     }
 

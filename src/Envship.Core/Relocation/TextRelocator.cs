@@ -23,24 +23,49 @@ public static class TextRelocator
         }
 
         // Counting first lets us allocate the result exactly once.
-        var length = input.Length + ((long)occurrences * (to.Length - from.Length));
-        var result = new byte[checked((int)length)];
+        var result = new byte[checked((int)(input.Length + ((long)occurrences * (to.Length - from.Length))))];
+        Replace(input, from, to, result);
+        return result;
+    }
+
+    /// <summary>The length <see cref="Replace(ReadOnlySpan{byte}, ReadOnlySpan{byte}, ReadOnlySpan{byte}, Span{byte})"/> will write.</summary>
+    public static long ReplacedLength(ReadOnlySpan<byte> input, ReadOnlySpan<byte> from, ReadOnlySpan<byte> to)
+    {
+        if (from.IsEmpty)
+        {
+            throw new ArgumentException("The pattern to replace must not be empty.", nameof(from));
+        }
+
+        return input.Length + ((long)Count(input, from) * (to.Length - from.Length));
+    }
+
+    /// <summary>
+    /// The same replacement as <see cref="Replace(ReadOnlySpan{byte}, ReadOnlySpan{byte}, ReadOnlySpan{byte})"/>,
+    /// into <paramref name="destination"/>, which must hold <see cref="ReplacedLength"/> bytes and not overlap the input.
+    /// </summary>
+    /// <returns>The bytes written.</returns>
+    public static int Replace(ReadOnlySpan<byte> input, ReadOnlySpan<byte> from, ReadOnlySpan<byte> to, Span<byte> destination)
+    {
+        if (from.IsEmpty)
+        {
+            throw new ArgumentException("The pattern to replace must not be empty.", nameof(from));
+        }
+
         var written = 0;
-        var remaining = input;
         while (true)
         {
-            var index = remaining.IndexOf(from);
+            var index = input.IndexOf(from);
             if (index < 0)
             {
-                remaining.CopyTo(result.AsSpan(written));
-                return result;
+                input.CopyTo(destination[written..]);
+                return written + input.Length;
             }
 
-            remaining[..index].CopyTo(result.AsSpan(written));
+            input[..index].CopyTo(destination[written..]);
             written += index;
-            to.CopyTo(result.AsSpan(written));
+            to.CopyTo(destination[written..]);
             written += to.Length;
-            remaining = remaining[(index + from.Length)..];
+            input = input[(index + from.Length)..];
         }
     }
 

@@ -24,6 +24,19 @@ public sealed class ArchivePathsTests
         Assert.Contains("longer than 4095", ArchivePaths.Problem(string.Join('/', Enumerable.Repeat(new string('a', 200), 21))), StringComparison.Ordinal);
     }
 
+    /// <summary>Limits are in UTF-8 bytes, whatever the number of characters.</summary>
+    [Fact]
+    public void Limits_count_utf8_bytes()
+    {
+        Assert.Null(ArchivePaths.Problem(new string('€', 85)));
+        Assert.Contains("component longer", ArchivePaths.Problem("a/" + new string('€', 86)), StringComparison.Ordinal);
+        Assert.Contains("component longer", ArchivePaths.Problem(string.Concat(Enumerable.Repeat("😀", 64))), StringComparison.Ordinal);
+        Assert.Null(ArchivePaths.Problem(string.Concat(Enumerable.Repeat("😀", 63))));
+        var path = string.Join('/', Enumerable.Repeat(new string('€', 85), 16));
+        Assert.Null(ArchivePaths.Problem(path));
+        Assert.Contains("longer than 4095", ArchivePaths.Problem(path + "/a"), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("bin/python")]
     [InlineData("lib/python3.11/site-packages/a..b")]

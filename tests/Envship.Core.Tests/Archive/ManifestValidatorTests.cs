@@ -17,6 +17,8 @@ public sealed class ManifestValidatorTests
         { "file declared after an entry below it", [File("a/b"), File("a")] },
         { "negative size", [File("a") with { Size = -1 }] },
         { "malformed sha256", [File("a") with { Sha256 = "not-a-hash" }] },
+        { "uppercase sha256", [File("a") with { Sha256 = "E3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" }] },
+        { "sha256 with a non-hex digit", [File("a") with { Sha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b85g" }] },
         { "summary total lies", [File("a") with { Size = 5 }] },
         { "segment past the end", [File("a") with { Relocation = new FileRelocation { Kind = RelocationKind.Binary, Segments = [new BinarySegment { Offset = 10, Length = 4, StringLength = 2, Occurrences = 1 }] } }] },
         { "symlink target with NUL", [new ManifestEntry { Path = "l", Type = EntryType.Symlink, Mode = 511, MtimeNs = 0, Target = "a\0b" }] },
@@ -46,6 +48,35 @@ public sealed class ManifestValidatorTests
             "ok.tar.zst");
     }
 
+    /// <summary>Parents already found clean through a sibling must not hide a file deeper down, and the nearest bad parent is named.</summary>
+    [Theory]
+    [InlineData("a/b/c/d", "a/b/c", "file")]
+    [InlineData("a/b/c/d/e", "a/b/c", "file")]
+    [InlineData("a/l/x", "a/l", "symlink")]
+    public void Names_the_nearest_parent_that_is_not_a_directory(string path, string parent, string type)
+    {
+        var entries = new List<ManifestEntry>
+        {
+            Directory("a"),
+            Directory("a/b"),
+            File("a/b/x"),
+            File("a/b/c"),
+            new() { Path = "a/l", Type = EntryType.Symlink, Mode = 511, MtimeNs = 0, Target = "b" },
+            File("a/b/y"),
+            File(path),
+        };
+
+        var error = Assert.Throws<EnvshipException>(() => ManifestValidator.Validate(With([.. entries]), "test.tar.zst"));
+
+        Assert.Contains($"entry '{path}' lies below '{parent}', which is a {type}, not a directory", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Accepts_deep_trees_whose_parents_are_shared()
+    {
+        ManifestValidator.Validate(With(Directory("a"), Directory("a/b"), Directory("a/b/c"), File("a/b/c/d"), File("a/b/e"), File("a/b/c/f"), File("a/g"), File("h")), "ok.tar.zst");
+    }
+
     internal static Manifest With(params ManifestEntry[] entries) => new()
     {
         EnvshipVersion = "test",
@@ -57,6 +88,8 @@ public sealed class ManifestValidatorTests
         Summary = new ManifestSummary(),
         Entries = entries,
     };
+
+    private static ManifestEntry Directory(string path) => new() { Path = path, Type = EntryType.Directory, Mode = 493, MtimeNs = 0 };
 
     private static ManifestEntry File(string path) => new() { Path = path, Type = EntryType.File, Mode = 420, MtimeNs = 0, Size = 0, Sha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" };
 }

@@ -48,6 +48,22 @@ public sealed class TextRelocatorTests
     }
 
     [Theory]
+    [MemberData(nameof(Cases))]
+    public void Replace_into_a_span_writes_exactly_the_announced_length(string input, string from, string to, string expected, int count)
+    {
+        var length = TextRelocator.ReplacedLength(Bytes(input), Bytes(from), Bytes(to));
+        var destination = new byte[length + 3];
+        destination.AsSpan().Fill(0xEE);
+
+        var written = TextRelocator.Replace(Bytes(input), Bytes(from), Bytes(to), destination);
+
+        Assert.Equal(length, written);
+        Assert.Equal(expected, Encoding.UTF8.GetString(destination, 0, written));
+        Assert.Equal([0xEE, 0xEE, 0xEE], destination[written..]);
+        Assert.Equal(Bytes(expected).Length, Bytes(input).Length + (count * (Bytes(to).Length - Bytes(from).Length)));
+    }
+
+    [Theory]
     [MemberData(nameof(CasesWithBufferSizes))]
     public void Copy_matches_replace_for_any_buffer_size(string input, string from, string to, string expected, int count, int bufferSize)
     {

@@ -1,0 +1,201 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using Envship.Core.Archive;
+using Envship.Core.Platform;
+using Microsoft.Win32.SafeHandles;
+
+namespace Envship.Core.Deploy;
+
+/// <summary>The worker side: writing, verifying and relocating one regular file.</summary>
+internal sealed partial class StagingExtractor
+{
+    /// <summary>Runs on a worker: writes the file's chunks while hashing them, verifies, relocates, then sets group, mode and mtime.</summary>
+    private void WriteFile(FileWriteJob job)
+    {
+        var entry = job.Entry;
+        var mode = (UnixFileMode)_policy.Decide(entry).Mode;
+        var rewrites = FileRelocationApplier.Rewrites(entry, target);
+        var inMemory = rewrites && TryHoldInMemory(entry);
+        try
+        {
+            using (var output = CreateNew(job.Path, entry, preallocate: !inMemory))
+            {
+                string sha256;
+                if (inMemory)
+                {
+                    sha256 = WriteRelocated(output, job);
+                    Interlocked.Increment(ref _filesRelocated);
+                }
+                else
+                {
+                    WriteVerified(output, job);
+                    sha256 = entry.Sha256!;
+                }
+
+                if (inMemory || !rewrites)
+                {
+                    // Finishing through the open handle saves two path lookups per file.
+                    SharedInstall.SetGroup(job.Path, _policy);
+                    File.SetUnixFileMode(output, mode);
+                    UnixFileSystem.SetModifiedTime(output, entry.MtimeNs);
+                    Record(entry.Path, sha256);
+                    return;
+                }
+            }
+        }
+        finally
+        {
+            if (inMemory)
+            {
+                Interlocked.Add(ref _bytesHeldInMemory, -InMemoryCost(entry));
+            }
+        }
+
+        // Too big to hold: the file is relocated on disk, through a temporary no archive member can name.
+        Directory.CreateDirectory(_temporaries);
+        var temporary = Path.Combine(_temporaries, $"rewrite-{Interlocked.Increment(ref _temporaryCount)}");
+        var relocated = FileRelocationApplier.Apply(job.Path, entry, target, temporary);
+        if (relocated is not null)
+        {
+            Interlocked.Increment(ref _filesRelocated);
+        }
+
+        Record(entry.Path, relocated ?? entry.Sha256!);
+        SharedInstall.SetGroup(job.Path, _policy);
+        File.SetUnixFileMode(job.Path, mode);
+        UnixFileSystem.SetModifiedTime(job.Path, entry.MtimeNs);
+    }
+
+    /// <summary>
+    /// Whether the file can be relocated in memory; the memory it takes outside the in-flight budget
+    /// (a contiguous copy, and rewritten text) is bounded by its own budget, shared by the workers.
+    /// </summary>
+    private bool TryHoldInMemory(ManifestEntry entry)
+    {
+        if (entry.Size > InMemoryRelocationLimit)
+        {
+            return false;
+        }
+
+        var cost = InMemoryCost(entry);
+        if (Interlocked.Add(ref _bytesHeldInMemory, cost) <= InMemoryBudget)
+        {
+            return true;
+        }
+
+        Interlocked.Add(ref _bytesHeldInMemory, -cost);
+        return false;
+    }
+
+    private static long InMemoryCost(ManifestEntry entry) =>
+        entry.Relocation!.Kind == RelocationKind.Binary ? entry.Size : 2 * entry.Size;
+
+    /// <summary>Collects the file, checks the archived bytes against the manifest, then relocates and writes them; returns the written bytes' SHA-256.</summary>
+    private string WriteRelocated(SafeFileHandle output, FileWriteJob job)
+    {
+        var entry = job.Entry;
+        var pipeline = _pipeline!;
+        FileChunk? held = null;
+        byte[]? gathered = null;
+        byte[]? rewritten = null;
+        try
+        {
+            Memory<byte> data;
+            if (entry.Size <= ExtractionPipeline.ChunkSize)
+            {
+                // A file of one chunk is delivered whole, so its chunk can be kept without a copy (and stays in the budget).
+                held = pipeline.TryNextChunk(job, out var only) ? only : null;
+                data = held is { } chunk ? chunk.Buffer.AsMemory(0, chunk.Length) : Memory<byte>.Empty;
+            }
+            else
+            {
+                // Chunks are released as they are copied: holding them could exhaust the in-flight budget while the reader still has to fill it.
+                gathered = ArrayPool<byte>.Shared.Rent((int)entry.Size);
+                var filled = 0;
+                while (pipeline.TryNextChunk(job, out var chunk))
+                {
+                    try
+                    {
+                        chunk.Buffer.AsSpan(0, chunk.Length).CopyTo(gathered.AsSpan(filled));
+                        filled += chunk.Length;
+                    }
+                    finally
+                    {
+                        pipeline.Release(chunk);
+                    }
+                }
+
+                data = gathered.AsMemory(0, filled);
+            }
+
+            CheckArchived(entry, data.Length, SHA256.HashData(data.Span));
+            var relocated = FileRelocationApplier.Relocate(data, entry, target, out rewritten);
+            RandomAccess.Write(output, relocated.Span, 0);
+            return Convert.ToHexStringLower(SHA256.HashData(relocated.Span));
+        }
+        finally
+        {
+            if (held is { } chunk)
+            {
+                pipeline.Release(chunk);
+            }
+
+            if (gathered is not null)
+            {
+                ArrayPool<byte>.Shared.Return(gathered);
+            }
+
+            if (rewritten is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rewritten);
+            }
+        }
+    }
+
+    private void WriteVerified(SafeFileHandle output, FileWriteJob job)
+    {
+        var pipeline = _pipeline!;
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        long written = 0;
+        while (pipeline.TryNextChunk(job, out var chunk))
+        {
+            try
+            {
+                var bytes = chunk.Buffer.AsSpan(0, chunk.Length);
+                hash.AppendData(bytes);
+                RandomAccess.Write(output, bytes, written);
+                written += bytes.Length;
+            }
+            finally
+            {
+                pipeline.Release(chunk);
+            }
+        }
+
+        CheckArchived(job.Entry, written, hash.GetHashAndReset());
+    }
+
+    private void CheckArchived(ManifestEntry entry, long length, byte[] sha256)
+    {
+        var actual = Convert.ToHexStringLower(sha256);
+        if (length != entry.Size || actual != entry.Sha256)
+        {
+            throw Damaged($"'{entry.Path}' does not match the manifest (expected {entry.Size} bytes with sha256 {entry.Sha256}, found {length} bytes with sha256 {actual})");
+        }
+    }
+
+    private SafeFileHandle CreateNew(string path, ManifestEntry entry, bool preallocate)
+    {
+        try
+        {
+            // Reserving space pays off against fragmentation only for big files; for the many small ones it is one more syscall each.
+            // A file relocated in memory is written in one call, at a length the manifest does not know.
+            var reserve = preallocate && entry.Size >= ExtractionPipeline.ChunkSize ? Math.Min(entry.Size, MaxPreallocation) : 0;
+            return File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None, reserve);
+        }
+        catch (IOException ex) when (ex.HResult == FileExistsErrno)
+        {
+            throw _paths.AlreadyExists(entry.Path);
+        }
+    }
+}
