@@ -30,6 +30,26 @@ public sealed class SinglePassPackTests(SmallEnvironment env) : IClassFixture<Sm
     }
 
     [Fact]
+    public void The_single_pass_writes_the_manifest_and_exports_a_plain_tar_pack_writes_after_a_full_scan()
+    {
+        var singlePass = env.Pack("single.tar.zst");
+        var scanFirst = env.Pack("scan-first.tar", "--format", "tar");
+        var fromSinglePass = env.Work.CreateDirectory("from-single-pass");
+        var fromScanFirst = env.Work.CreateDirectory("from-scan-first");
+        ProcessRunner.RunChecked("tar", ["--zstd", "-xf", singlePass, "-C", fromSinglePass, ".envship"]);
+        ProcessRunner.RunChecked("tar", ["-xf", scanFirst, "-C", fromScanFirst, ".envship"]);
+
+        var files = Directory.GetFiles(fromScanFirst, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(fromScanFirst, f)).Order(StringComparer.Ordinal).ToList();
+        Assert.Contains(".envship/manifest.json", files);
+        Assert.Contains(files, f => f.EndsWith("sbom.cdx.json", StringComparison.Ordinal));
+        Assert.Equal(files, Directory.GetFiles(fromSinglePass, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(fromSinglePass, f)).Order(StringComparer.Ordinal));
+        foreach (var file in files)
+        {
+            Assert.True(File.ReadAllBytes(Path.Combine(fromScanFirst, file)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(fromSinglePass, file))), $"{file} differs between the single-pass and the scan-first pack");
+        }
+    }
+
+    [Fact]
     public void The_manifest_frames_end_on_a_block_boundary_so_they_can_be_inserted_in_place()
     {
         var archive = env.Pack("aligned.tar.zst");

@@ -20,7 +20,7 @@ public sealed record ArchiveMember(string Path, EntryType Type, string? LinkTarg
 public sealed partial class ArchiveReader : IDisposable
 {
     private readonly FileStream? _file;
-    private readonly HashingReadStream? _raw;
+    private readonly ReadAheadHashingStream? _raw;
     private readonly Stream? _decompressed;
     private readonly ExpansionLimitStream? _limited;
     private readonly TarReader? _tar;
@@ -29,7 +29,7 @@ public sealed partial class ArchiveReader : IDisposable
     private TarEntry? _pending;
     private string? _lastMember;
 
-    private ArchiveReader(string path, ArchiveFormat format, FileStream? file, HashingReadStream? raw, Stream? decompressed, ExpansionLimitStream? limited, TarReader? tar, Manifest manifest, string memberPrefix)
+    private ArchiveReader(string path, ArchiveFormat format, FileStream? file, ReadAheadHashingStream? raw, Stream? decompressed, ExpansionLimitStream? limited, TarReader? tar, Manifest manifest, string memberPrefix)
     {
         _limited = limited;
         ArchivePath = path;
@@ -72,6 +72,7 @@ public sealed partial class ArchiveReader : IDisposable
         }
 
         var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        ReadAheadHashingStream? raw = null;
         try
         {
             Span<byte> head = stackalloc byte[512];
@@ -79,7 +80,7 @@ public sealed partial class ArchiveReader : IDisposable
             file.Position = 0;
             var format = ArchiveFormats.Detect(head[..headLength])
                 ?? throw new EnvshipException(ExitCode.DamagedArchive, $"{path}: not a tar, tar.zst or tar.gz archive (unknown leading bytes). Pass a file made by 'envship pack'.");
-            var raw = new HashingReadStream(file);
+            raw = new ReadAheadHashingStream(file);
             Stream decompressed = format switch
             {
                 ArchiveFormat.TarZst => ZstdStreams.Decompressor(raw),
@@ -95,6 +96,7 @@ public sealed partial class ArchiveReader : IDisposable
         }
         catch
         {
+            raw?.Dispose();
             file.Dispose();
             throw;
         }
@@ -187,6 +189,7 @@ public sealed partial class ArchiveReader : IDisposable
         _tar?.Dispose();
         _limited?.Dispose();
         _decompressed?.Dispose();
+        _raw?.Dispose();
         _file?.Dispose();
     }
 

@@ -40,13 +40,14 @@ public static class EnvironmentPacker
             var plan = PrefixInventory.Plan(scan, cancellationToken);
             warnings.AddRange(plan.Warnings);
             var root = plan.Root;
+            var exports = StartExports(options, prefix, layout, environments, root, plan.Items);
 
             // The writer takes the plan and drops it as it goes; nothing else may keep it alive.
             var (packed, size) = ArchiveOutput.WriteSinglePass(
                 output,
                 options,
                 writer => SinglePassPack.WriteMembers(writer, Interlocked.Exchange(ref plan, null)!, scan, options.Jobs, options.Progress, warnings, cancellationToken),
-                items => Describe(options, prefix, prefix, layout, environments, root, items, warnings));
+                items => Describe(options, prefix, prefix, layout, environments, root, items, warnings, exports.GetAwaiter().GetResult()));
             return new PackResult(output, packed, size, warnings);
         }
 
@@ -70,6 +71,15 @@ public static class EnvironmentPacker
     private static bool RelocatesAtPackTime(PackOptions options, string prefix) =>
         options.DestinationPrefix is { } requested && Deployer.NormalizePrefix(requested) != prefix;
 
+    /// <summary>
+    /// The embedded exports need package records, file sizes and the creation time, all known from
+    /// the walk (only rewritten conda-meta records change size, and they belong to no package), so
+    /// they are built while the files are archived instead of after.
+    /// </summary>
+    private static Task<IReadOnlyList<(string Name, byte[] Content)>> StartExports(
+        PackOptions options, string prefix, InstallationLayout layout, IReadOnlyList<SurveyedEnvironment> environments, ManifestRoot root, IReadOnlyList<InventoryItem> planned) =>
+        Task.Run(() => EmbeddedExports.Build(ManifestBuilder.Build(options, prefix, prefix, layout, environments, root, planned, []), prefix, environments));
+
     private static (Manifest Manifest, IReadOnlyList<(string Name, byte[] Content)> Metadata) Describe(
         PackOptions options,
         string prefix,
@@ -78,10 +88,11 @@ public static class EnvironmentPacker
         IReadOnlyList<SurveyedEnvironment> environments,
         ManifestRoot root,
         IReadOnlyList<InventoryItem> items,
-        List<string> warnings)
+        List<string> warnings,
+        IReadOnlyList<(string Name, byte[] Content)>? embedded = null)
     {
         var manifest = ManifestBuilder.Build(options, prefix, sourcePrefix, layout, environments, root, items, warnings);
-        var embedded = EmbeddedExports.Build(manifest, prefix, environments);
+        embedded ??= EmbeddedExports.Build(manifest, prefix, environments);
         return (manifest with { Metadata = EmbeddedExports.Describe(embedded) }, embedded);
     }
 

@@ -54,6 +54,9 @@ internal sealed partial class StagingExtractor(string staging, ArchiveReader rea
     {
         var expected = _manifest.Entries.ToDictionary(e => e.Path, StringComparer.Ordinal);
         var done = new Dictionary<string, EntryType>(StringComparer.Ordinal);
+
+        // Parents are looked up as slices of the member's path, not as a new string per level.
+        var doneByParent = done.GetAlternateLookup<ReadOnlySpan<char>>();
         var bytesTotal = _manifest.Entries.Sum(e => e.Type == EntryType.File ? e.Size : 0);
         long bytesDone = 0;
         long sequence = 0;
@@ -65,11 +68,12 @@ internal sealed partial class StagingExtractor(string staging, ArchiveReader rea
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 sequence++;
-                for (var parent = Path.GetDirectoryName(member.Path); !string.IsNullOrEmpty(parent); parent = Path.GetDirectoryName(parent))
+                ReadOnlySpan<char> memberPath = member.Path;
+                for (var slash = memberPath.LastIndexOf('/'); slash > 0; slash = memberPath[..slash].LastIndexOf('/'))
                 {
-                    if (done.TryGetValue(parent, out var parentType) && parentType != EntryType.Directory)
+                    if (doneByParent.TryGetValue(memberPath[..slash], out var parentType) && parentType != EntryType.Directory)
                     {
-                        throw Damaged($"member '{member.Path}' would be written through '{parent}', a {parentType.ToString().ToLowerInvariant()} extracted before it; envship never writes through links, so nothing was written");
+                        throw Damaged($"member '{member.Path}' would be written through '{memberPath[..slash]}', a {parentType.ToString().ToLowerInvariant()} extracted before it; envship never writes through links, so nothing was written");
                     }
                 }
 
@@ -78,7 +82,8 @@ internal sealed partial class StagingExtractor(string staging, ArchiveReader rea
                     throw Damaged($"member '{member.Path}' is not in the manifest");
                 }
 
-                if (!done.TryAdd(member.Path, member.Type))
+                // Keyed by the manifest's own string: the tar reader's copy of each name would otherwise live on.
+                if (!done.TryAdd(entry.Path, member.Type))
                 {
                     throw Damaged($"member '{member.Path}' appears twice (a duplicate entry could overwrite a verified file)");
                 }
