@@ -21,7 +21,7 @@ namespace Envship.Core.Deploy;
 internal sealed class ExtractionPipeline : IDisposable
 {
     public const int ChunkSize = 1 << 20;
-    public const long DefaultBudget = 32L << 20;
+    public const long DefaultBudget = 16L << 20;
 
     // Empty and tiny files cost almost no budget; this keeps their queue bounded too.
     private const int MaxUnfinishedJobs = 8192;

@@ -43,7 +43,7 @@ internal sealed partial class StagingExtractor(string staging, ArchiveReader rea
     internal long InMemoryRelocationLimit { get; init; } = 8L << 20;
 
     /// <summary>The memory all workers may hold at once for relocating in memory; a file that finds none is relocated on disk.</summary>
-    internal long InMemoryBudget { get; init; } = 32L << 20;
+    internal long InMemoryBudget { get; init; } = 16L << 20;
 
     /// <summary>Returns the SHA-256 of every regular file as it now stands in staging.</summary>
     /// <remarks>
