@@ -56,8 +56,9 @@ internal static class ArchiveHead
 
     /// <summary>
     /// Puts <paramref name="head"/> in front of the bytes of <paramref name="path"/>: in place where the
-    /// filesystem can insert blocks (ext4, XFS), else with copy_file_range (a block clone on btrfs) into <paramref name="scratch"/> and
-    /// renaming it over <paramref name="path"/>. The bytes are the same either way.
+    /// filesystem can insert blocks (ext4, XFS), else by writing it to <paramref name="scratch"/>,
+    /// appending the members with copy_file_range (a block clone on btrfs) and renaming that over
+    /// <paramref name="path"/>. The bytes are the same either way.
     /// Like tar and zstd, a pack does not wait for the disk: an archive torn by a power cut fails
     /// deploy's frame checksums and per-file hashes, so it is refused, never deployed.
     /// </summary>
