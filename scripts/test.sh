@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: installs the real tools the tests drive
-# (GNU tar, zstd, gzip, gcc, binutils' readelf, patchelf, bzip2, python3, minisign), restores NuGet
+# (GNU tar, zstd, gzip, gcc, binutils' readelf, patchelf, bzip2, python3, minisign, libzstd), restores NuGet
 # packages and runs every test project. Prints "tests: N passed, N failed, N skipped" last.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +13,8 @@ missing=()
 for tool in "${!package_for[@]}"; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("${package_for[$tool]}")
 done
+# The library envship compresses with (a test checks it loads); dpkg itself needs it, but say so.
+ldconfig -p 2>/dev/null | grep 'libzstd\.so\.1 ' >/dev/null || missing+=(libzstd1)
 if ((${#missing[@]})); then
   echo "test.sh: installing ${missing[*]}" >&2
   as_root=()
