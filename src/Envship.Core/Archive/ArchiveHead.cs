@@ -23,13 +23,14 @@ internal static class ArchiveHead
     public static byte[] Compress(Manifest manifest, IReadOnlyList<(string Name, byte[] Content)> metadata, ArchiveFormat format, int level, int jobs, string archiveRoot, string spool)
     {
         var createdNs = (manifest.Created - DateTimeOffset.UnixEpoch).Ticks * 100;
-        using var json = new FileStream(spool, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose);
+        using var json = new FileStream(spool, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 0, FileOptions.DeleteOnClose);
         string digest;
         using (var sha = SHA256.Create())
         {
             using (var hashing = new CryptoStream(json, sha, CryptoStreamMode.Write, leaveOpen: true))
+            using (var buffered = new BufferedStream(hashing, 1 << 20))
             {
-                ManifestJson.Write(manifest, hashing);
+                ManifestJson.Write(manifest, buffered);
             }
 
             digest = Convert.ToHexStringLower(sha.Hash!);
