@@ -1,6 +1,4 @@
 using System.Buffers;
-using System.Collections.Concurrent;
-using System.Runtime.ExceptionServices;
 using Envship.Core.Scanning;
 
 namespace Envship.Core.Archive;
@@ -16,14 +14,11 @@ internal sealed class ReadAheadFileSource : IPackedFileSource
     /// <summary>Pieces in flight: at most this many MiB are held, whatever the size of the environment.</summary>
     private const int PiecesAhead = 32;
 
-    private readonly BlockingCollection<Piece> _pieces = new(PiecesAhead);
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Thread _reader;
+    private readonly ReadAheadQueue<Piece> _pieces;
 
     public ReadAheadFileSource(IReadOnlyList<InventoryItem> files, ScanOptions scan)
     {
-        _reader = new Thread(() => Produce(files, scan)) { IsBackground = true, Name = "envship read-ahead" };
-        _reader.Start();
+        _pieces = new ReadAheadQueue<Piece>("envship read-ahead", PiecesAhead, queue => Produce(queue, files, scan), piece => piece.Release());
     }
 
     public IPackedFile Next(InventoryItem planned)
@@ -37,91 +32,46 @@ internal sealed class ReadAheadFileSource : IPackedFileSource
         return new PiecedFile(this, start.Item.Entry);
     }
 
-    public void Dispose()
-    {
-        _stop.Cancel();
-        _reader.Join();
-        while (_pieces.TryTake(out var left))
-        {
-            left.Release();
-        }
+    public void Dispose() => _pieces.Dispose();
 
-        _pieces.Dispose();
-        _stop.Dispose();
-    }
+    private Piece Take() => _pieces.Take() ?? throw new InvalidOperationException("read-ahead ended before the last file");
 
-    private Piece Take()
-    {
-        var piece = _pieces.Take();
-        piece.Failure?.Throw();
-        return piece;
-    }
-
-    private void Produce(IReadOnlyList<InventoryItem> files, ScanOptions scan)
+    private static void Produce(ReadAheadQueue<Piece> queue, IReadOnlyList<InventoryItem> files, ScanOptions scan)
     {
         var analyzer = new FileAnalyzer(scan.Prefix);
         using var scanner = analyzer.Begin();
-        try
+        foreach (var planned in files)
         {
-            foreach (var planned in files)
+            var rewritten = PackedFileReader.TryRewrite(planned, scan, analyzer);
+            if (rewritten is not null)
             {
-                var rewritten = PackedFileReader.TryRewrite(planned, scan, analyzer);
-                if (rewritten is not null)
+                queue.Put(new Piece { Item = rewritten.Value.Item });
+                var copy = ArrayPool<byte>.Shared.Rent(Math.Max(1, rewritten.Value.Content.Length));
+                rewritten.Value.Content.CopyTo(copy, 0);
+                queue.Put(new Piece { Buffer = copy, Length = rewritten.Value.Content.Length });
+                queue.Put(new Piece { Item = rewritten.Value.Item, Warnings = rewritten.Value.Warnings, IsEnd = true });
+                continue;
+            }
+
+            queue.Put(new Piece { Item = planned });
+            scanner.Reset();
+            var path = planned.SourcePath!;
+            using var stream = new ScanningReadStream(PrefixInventory.OpenForScan(path), path, planned.Entry.Size, scanner);
+            var remaining = planned.Entry.Size;
+            while (remaining > 0)
+            {
+                var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(remaining, PieceSize));
+                var length = stream.ReadAtLeast(buffer.AsSpan(0, (int)Math.Min(remaining, PieceSize)), (int)Math.Min(remaining, PieceSize), throwOnEndOfStream: false);
+                remaining -= length;
+                queue.Put(new Piece { Buffer = buffer, Length = length });
+                if (length == 0)
                 {
-                    Put(new Piece { Item = rewritten.Value.Item });
-                    var copy = ArrayPool<byte>.Shared.Rent(Math.Max(1, rewritten.Value.Content.Length));
-                    rewritten.Value.Content.CopyTo(copy, 0);
-                    Put(new Piece { Buffer = copy, Length = rewritten.Value.Content.Length });
-                    Put(new Piece { Item = rewritten.Value.Item, Warnings = rewritten.Value.Warnings, IsEnd = true });
-                    continue;
+                    break;
                 }
-
-                Put(new Piece { Item = planned });
-                scanner.Reset();
-                var path = planned.SourcePath!;
-                using var stream = new ScanningReadStream(PrefixInventory.OpenForScan(path), path, planned.Entry.Size, scanner);
-                var remaining = planned.Entry.Size;
-                while (remaining > 0)
-                {
-                    var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(remaining, PieceSize));
-                    var length = stream.ReadAtLeast(buffer.AsSpan(0, (int)Math.Min(remaining, PieceSize)), (int)Math.Min(remaining, PieceSize), throwOnEndOfStream: false);
-                    remaining -= length;
-                    Put(new Piece { Buffer = buffer, Length = length });
-                    if (length == 0)
-                    {
-                        break;
-                    }
-                }
-
-                var (item, warnings) = PackedFileReader.Complete(planned, stream, scanner, analyzer, scan);
-                Put(new Piece { Item = item, Warnings = warnings, IsEnd = true });
             }
-        }
-        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
-        {
-        }
-        catch (Exception ex)
-        {
-            try
-            {
-                Put(new Piece { Failure = ExceptionDispatchInfo.Capture(ex) });
-            }
-            catch (OperationCanceledException)
-            {
-            }
-        }
-    }
 
-    private void Put(Piece piece)
-    {
-        try
-        {
-            _pieces.Add(piece, _stop.Token);
-        }
-        catch
-        {
-            piece.Release();
-            throw;
+            var (item, warnings) = PackedFileReader.Complete(planned, stream, scanner, analyzer, scan);
+            queue.Put(new Piece { Item = item, Warnings = warnings, IsEnd = true });
         }
     }
 
@@ -132,7 +82,6 @@ internal sealed class ReadAheadFileSource : IPackedFileSource
         public int Length { get; init; }
         public IReadOnlyList<string>? Warnings { get; init; }
         public bool IsEnd { get; init; }
-        public ExceptionDispatchInfo? Failure { get; init; }
 
         public void Release()
         {

@@ -1,6 +1,4 @@
 using System.Buffers;
-using System.Collections.Concurrent;
-using System.Runtime.ExceptionServices;
 using System.Security.Cryptography;
 
 namespace Envship.Core.Archive;
@@ -16,10 +14,8 @@ internal sealed class ReadAheadHashingStream : Stream
     private const int ChunksAhead = 8;
 
     private readonly Stream _inner;
-    private readonly BlockingCollection<Chunk> _chunks = new(ChunksAhead);
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Thread _reader;
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly ReadAheadQueue<Chunk> _chunks;
     private Chunk? _current;
     private int _offset;
     private bool _ended;
@@ -28,8 +24,7 @@ internal sealed class ReadAheadHashingStream : Stream
     public ReadAheadHashingStream(Stream inner)
     {
         _inner = inner;
-        _reader = new Thread(ReadAhead) { IsBackground = true, Name = "envship archive read-ahead" };
-        _reader.Start();
+        _chunks = new ReadAheadQueue<Chunk>("envship archive read-ahead", ChunksAhead, ReadAhead, chunk => chunk.Release());
     }
 
     public long BytesRead { get; private set; }
@@ -42,7 +37,7 @@ internal sealed class ReadAheadHashingStream : Stream
     /// <summary>The SHA-256 of every byte of the file; call once all of it was read.</summary>
     public string HashHex()
     {
-        _reader.Join();
+        _chunks.Join();
         return Convert.ToHexStringLower(_hash.GetHashAndReset());
     }
 
@@ -53,16 +48,9 @@ internal sealed class ReadAheadHashingStream : Stream
         while (!_ended && (_current is null || _offset == _current.Length))
         {
             Release();
-            var next = _chunks.Take();
-            next.Failure?.Throw();
-            if (next.Length == 0)
-            {
-                _ended = true;
-                break;
-            }
-
-            _current = next;
+            _current = _chunks.Take();
             _offset = 0;
+            _ended = _current is null;
         }
 
         if (_ended || buffer.IsEmpty)
@@ -92,16 +80,8 @@ internal sealed class ReadAheadHashingStream : Stream
         if (disposing && !_disposed)
         {
             _disposed = true;
-            _stop.Cancel();
-            _reader.Join();
-            Release();
-            while (_chunks.TryTake(out var left))
-            {
-                left.Release();
-            }
-
             _chunks.Dispose();
-            _stop.Dispose();
+            Release();
             _hash.Dispose();
         }
 
@@ -114,58 +94,25 @@ internal sealed class ReadAheadHashingStream : Stream
         _current = null;
     }
 
-    private void ReadAhead()
+    private void ReadAhead(ReadAheadQueue<Chunk> queue)
     {
-        try
+        while (true)
         {
-            while (true)
+            var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
+            var length = _inner.ReadAtLeast(buffer.AsSpan(0, ChunkSize), ChunkSize, throwOnEndOfStream: false);
+            if (length == 0)
             {
-                var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
-                var length = _inner.ReadAtLeast(buffer.AsSpan(0, ChunkSize), ChunkSize, throwOnEndOfStream: false);
-                _hash.AppendData(buffer.AsSpan(0, length));
-                Put(new Chunk(buffer, length, null));
-                if (length == 0)
-                {
-                    return;
-                }
+                ArrayPool<byte>.Shared.Return(buffer);
+                return;
             }
-        }
-        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
-        {
-        }
-        catch (Exception ex)
-        {
-            try
-            {
-                Put(new Chunk(null, 0, ExceptionDispatchInfo.Capture(ex)));
-            }
-            catch (OperationCanceledException)
-            {
-            }
+
+            _hash.AppendData(buffer.AsSpan(0, length));
+            queue.Put(new Chunk(buffer, length));
         }
     }
 
-    private void Put(Chunk chunk)
+    private sealed record Chunk(byte[] Buffer, int Length)
     {
-        try
-        {
-            _chunks.Add(chunk, _stop.Token);
-        }
-        catch
-        {
-            chunk.Release();
-            throw;
-        }
-    }
-
-    private sealed record Chunk(byte[]? Buffer, int Length, ExceptionDispatchInfo? Failure)
-    {
-        public void Release()
-        {
-            if (Buffer is not null)
-            {
-                ArrayPool<byte>.Shared.Return(Buffer);
-            }
-        }
+        public void Release() => ArrayPool<byte>.Shared.Return(Buffer);
     }
 }
