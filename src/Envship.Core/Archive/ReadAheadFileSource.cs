@@ -9,22 +9,32 @@ namespace Envship.Core.Archive;
 /// </summary>
 internal sealed class ReadAheadFileSource : IPackedFileSource
 {
-    private const int PieceSize = 1 << 20;
+    /// <summary>
+    /// The reader fills one buffer of this size with as many files as fit (or a part of a large one)
+    /// and hands it over whole: handing 50,000 small files over one by one cost more in thread
+    /// wake-ups than reading them, and left the reader only a few files ahead.
+    /// </summary>
+    private const int BatchBytes = 1 << 20;
 
-    /// <summary>Pieces in flight: at most this many MiB are held, whatever the size of the environment.</summary>
-    private const int PiecesAhead = 32;
+    /// <summary>Bounds the pieces of a batch of empty files.</summary>
+    private const int BatchPieces = 4096;
 
-    private readonly ReadAheadQueue<Piece> _pieces;
+    /// <summary>Batches in flight: at most this many MiB are held, whatever the size of the environment.</summary>
+    private const int BatchesAhead = 16;
+
+    private readonly ReadAheadQueue<Batch> _batches;
+    private Batch? _batch;
+    private int _next;
 
     public ReadAheadFileSource(IReadOnlyList<InventoryItem> files, ScanOptions scan)
     {
-        _pieces = new ReadAheadQueue<Piece>("envship read-ahead", PiecesAhead, queue => Produce(queue, files, scan), piece => piece.Release());
+        _batches = new ReadAheadQueue<Batch>("envship read-ahead", BatchesAhead, queue => Produce(queue, files, scan), batch => batch.Release());
     }
 
     public IPackedFile Next(InventoryItem planned)
     {
         var start = Take();
-        if (start.Item is null || start.IsEnd || start.Buffer is not null || start.Item.Entry.Path != planned.Entry.Path)
+        if (start.Item is null || start.IsEnd || start.Length > 0 || start.Item.Entry.Path != planned.Entry.Path)
         {
             throw new InvalidOperationException($"read-ahead is out of step at '{planned.Entry.Path}'");
         }
@@ -32,64 +42,132 @@ internal sealed class ReadAheadFileSource : IPackedFileSource
         return new PiecedFile(this, start.Item.Entry);
     }
 
-    public void Dispose() => _pieces.Dispose();
+    public void Dispose()
+    {
+        _batch?.Release();
+        _batch = null;
+        _batches.Dispose();
+    }
 
-    private Piece Take() => _pieces.Take() ?? throw new InvalidOperationException("read-ahead ended before the last file");
+    /// <summary>
+    /// The next piece. A batch's buffer goes back once its last piece was taken: a piece's bytes are
+    /// copied out before the next piece is asked for.
+    /// </summary>
+    private Piece Take()
+    {
+        while (_batch is null || _next == _batch.Pieces.Count)
+        {
+            _batch?.Release();
+            _batch = _batches.Take() ?? throw new InvalidOperationException("read-ahead ended before the last file");
+            _next = 0;
+        }
 
-    private static void Produce(ReadAheadQueue<Piece> queue, IReadOnlyList<InventoryItem> files, ScanOptions scan)
+        return _batch.Pieces[_next++];
+    }
+
+    private static void Produce(ReadAheadQueue<Batch> queue, IReadOnlyList<InventoryItem> files, ScanOptions scan)
     {
         var analyzer = new FileAnalyzer(scan.Prefix);
         using var scanner = analyzer.Begin();
-        foreach (var planned in files)
+        var batch = new Batch();
+        try
         {
-            var rewritten = PackedFileReader.TryRewrite(planned, scan, analyzer);
-            if (rewritten is not null)
+            foreach (var planned in files)
             {
-                queue.Put(new Piece { Item = rewritten.Value.Item });
-                var copy = ArrayPool<byte>.Shared.Rent(Math.Max(1, rewritten.Value.Content.Length));
-                rewritten.Value.Content.CopyTo(copy, 0);
-                queue.Put(new Piece { Buffer = copy, Length = rewritten.Value.Content.Length });
-                queue.Put(new Piece { Item = rewritten.Value.Item, Warnings = rewritten.Value.Warnings, IsEnd = true });
-                continue;
-            }
-
-            queue.Put(new Piece { Item = planned });
-            scanner.Reset();
-            var path = planned.SourcePath!;
-            using var stream = new ScanningReadStream(PrefixInventory.OpenForScan(path), path, planned.Entry.Size, scanner);
-            var remaining = planned.Entry.Size;
-            while (remaining > 0)
-            {
-                var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(remaining, PieceSize));
-                var length = stream.ReadAtLeast(buffer.AsSpan(0, (int)Math.Min(remaining, PieceSize)), (int)Math.Min(remaining, PieceSize), throwOnEndOfStream: false);
-                remaining -= length;
-                queue.Put(new Piece { Buffer = buffer, Length = length });
-                if (length == 0)
+                var rewritten = PackedFileReader.TryRewrite(planned, scan, analyzer);
+                if (rewritten is not null)
                 {
-                    break;
+                    batch = Add(queue, batch, new Piece { Item = rewritten.Value.Item });
+                    using var content = new MemoryStream(rewritten.Value.Content, writable: false);
+                    batch = AddContent(queue, batch, content, rewritten.Value.Content.Length);
+                    batch = Add(queue, batch, new Piece { Item = rewritten.Value.Item, Warnings = rewritten.Value.Warnings, IsEnd = true });
+                    continue;
                 }
+
+                batch = Add(queue, batch, new Piece { Item = planned });
+                scanner.Reset();
+                var path = planned.SourcePath!;
+                using var stream = new ScanningReadStream(PrefixInventory.OpenForScan(path), path, planned.Entry.Size, scanner);
+                batch = AddContent(queue, batch, stream, planned.Entry.Size);
+                var (item, warnings) = PackedFileReader.Complete(planned, stream, scanner, analyzer, scan);
+                batch = Add(queue, batch, new Piece { Item = item, Warnings = warnings, IsEnd = true });
             }
 
-            var (item, warnings) = PackedFileReader.Complete(planned, stream, scanner, analyzer, scan);
-            queue.Put(new Piece { Item = item, Warnings = warnings, IsEnd = true });
+            if (batch.Pieces.Count > 0)
+            {
+                queue.Put(batch);
+                batch = new Batch();
+            }
+        }
+        finally
+        {
+            batch.Release();
         }
     }
 
+    /// <summary>Reads <paramref name="size"/> bytes, or to the end if it comes first, into data pieces.</summary>
+    private static Batch AddContent(ReadAheadQueue<Batch> queue, Batch batch, Stream data, long size)
+    {
+        var remaining = size;
+        while (remaining > 0)
+        {
+            var free = batch.Free;
+            var want = (int)Math.Min(remaining, free.Length);
+            var length = data.ReadAtLeast(free[..want], want, throwOnEndOfStream: false);
+            remaining -= length;
+            batch = Add(queue, batch, new Piece { Buffer = batch.Buffer, Offset = batch.Used, Length = length });
+            if (length < want)
+            {
+                break;
+            }
+        }
+
+        return batch;
+    }
+
+    /// <summary>Adds the piece (whose bytes, if any, are already in the free space), and hands the batch over once full.</summary>
+    private static Batch Add(ReadAheadQueue<Batch> queue, Batch batch, Piece piece)
+    {
+        batch.Pieces.Add(piece);
+        batch.Used += piece.Length;
+        if (batch.Used < BatchBytes && batch.Pieces.Count < BatchPieces)
+        {
+            return batch;
+        }
+
+        // A batch that Put cannot add is released there; releasing twice gives nothing back twice.
+        queue.Put(batch);
+        return new Batch();
+    }
+
+    private sealed class Batch
+    {
+        private byte[]? _buffer = ArrayPool<byte>.Shared.Rent(BatchBytes);
+
+        public List<Piece> Pieces { get; } = [];
+        public int Used { get; set; }
+        public byte[] Buffer => _buffer ?? throw new ObjectDisposedException(nameof(Batch));
+        public Span<byte> Free => Buffer.AsSpan(Used, BatchBytes - Used);
+
+        public void Release()
+        {
+            var buffer = Interlocked.Exchange(ref _buffer, null);
+            if (buffer is not null)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+    }
+
+    /// <summary>A file's start (its planned item), a run of its bytes in the batch's buffer, or its end (the analyzed item).</summary>
     private sealed class Piece
     {
         public InventoryItem? Item { get; init; }
         public byte[]? Buffer { get; init; }
+        public int Offset { get; init; }
         public int Length { get; init; }
         public IReadOnlyList<string>? Warnings { get; init; }
         public bool IsEnd { get; init; }
-
-        public void Release()
-        {
-            if (Buffer is not null)
-            {
-                ArrayPool<byte>.Shared.Return(Buffer);
-            }
-        }
     }
 
     /// <summary>The pieces of one file as a stream, up to its end piece.</summary>
@@ -139,7 +217,7 @@ internal sealed class ReadAheadFileSource : IPackedFileSource
             }
 
             var take = Math.Min(buffer.Length, _current!.Length - _offset);
-            _current.Buffer.AsSpan(_offset, take).CopyTo(buffer);
+            _current.Buffer.AsSpan(_current.Offset + _offset, take).CopyTo(buffer);
             _offset += take;
             _position += take;
             return take;
@@ -153,7 +231,7 @@ internal sealed class ReadAheadFileSource : IPackedFileSource
             {
                 if (_current is not null && _offset < _current.Length)
                 {
-                    destination.Write(_current.Buffer!, _offset, _current.Length - _offset);
+                    destination.Write(_current.Buffer!, _current.Offset + _offset, _current.Length - _offset);
                     _position += _current.Length - _offset;
                     _offset = _current.Length;
                 }
@@ -182,14 +260,12 @@ internal sealed class ReadAheadFileSource : IPackedFileSource
 
         protected override void Dispose(bool disposing)
         {
-            _current?.Release();
             _current = null;
             base.Dispose(disposing);
         }
 
         private void Advance()
         {
-            _current?.Release();
             _current = null;
             var piece = source.Take();
             if (piece.IsEnd)
