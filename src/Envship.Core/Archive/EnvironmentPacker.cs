@@ -25,7 +25,6 @@ public static class EnvironmentPacker
         var environments = EnvironmentSurvey.Survey(prefix, layout);
         var warnings = new List<string>();
         CheckEditable(environments, options, warnings);
-        CheckMissing(environments, options, warnings);
 
         var output = OutputPath(options, prefix);
         OutputFile.ClaimOrThrow(output, options.Force);
@@ -35,9 +34,10 @@ public static class EnvironmentPacker
             Jobs = options.Jobs,
             Progress = options.Progress is null ? null : new SynchronousProgress<ScanProgress>(p => options.Progress.Report(new PackProgress(PackPhase.Scanning, p.FilesDone, p.FilesTotal, p.BytesDone, p.BytesTotal))),
         };
+        var plan = PrefixInventory.Plan(scan, cancellationToken);
+        CheckMissing(EnvironmentSurvey.FindMissingFiles(prefix, environments, plan.Items), options, warnings);
         if (SinglePassPack.Supports(options.Format) && !RelocatesAtPackTime(options, prefix))
         {
-            var plan = PrefixInventory.Plan(scan, cancellationToken);
             warnings.AddRange(plan.Warnings);
             var root = plan.Root;
             var exports = StartExports(options, prefix, layout, environments, root, plan.Items);
@@ -51,7 +51,7 @@ public static class EnvironmentPacker
             return new PackResult(output, packed, size, warnings);
         }
 
-        var inventory = PrefixInventory.Scan(scan, cancellationToken);
+        var inventory = PrefixInventory.Analyze(scan, Interlocked.Exchange(ref plan, null)!, cancellationToken);
         warnings.AddRange(inventory.Warnings);
 
         using var spool = new SpoolDirectory(output);
@@ -116,9 +116,8 @@ public static class EnvironmentPacker
         warnings.AddRange(lines.Select(l => $"editable install left pointing outside the environment:{l}"));
     }
 
-    private static void CheckMissing(IReadOnlyList<SurveyedEnvironment> environments, PackOptions options, List<string> warnings)
+    private static void CheckMissing(IReadOnlyList<string> missing, PackOptions options, List<string> warnings)
     {
-        var missing = environments.SelectMany(e => e.MissingFiles).ToList();
         if (missing.Count == 0)
         {
             return;

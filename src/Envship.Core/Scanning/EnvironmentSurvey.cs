@@ -12,8 +12,7 @@ public sealed record SurveyedEnvironment(
     string? PythonVersion,
     IReadOnlyList<CondaPackageRecord> Records,
     IReadOnlyList<PipDistribution> PipDistributions,
-    IReadOnlyList<EditableInstall> EditableInstalls,
-    IReadOnlyList<string> MissingFiles);
+    IReadOnlyList<EditableInstall> EditableInstalls);
 
 /// <summary>
 /// Reads the metadata of every environment in a prefix (the base and, for a whole installation,
@@ -61,6 +60,32 @@ public static class EnvironmentSurvey
         };
     }
 
+    /// <summary>
+    /// The files conda-meta lists that the prefix does not have, relative to it and sorted. Checked
+    /// against the walk, which has already looked at every file: only a listed path the walk did not
+    /// produce (left out by a filter, or reached through a symlinked directory) costs an lstat.
+    /// </summary>
+    public static IReadOnlyList<string> FindMissingFiles(string prefix, IEnumerable<SurveyedEnvironment> environments, IReadOnlyList<InventoryItem> walked)
+    {
+        ArgumentNullException.ThrowIfNull(environments);
+        ArgumentNullException.ThrowIfNull(walked);
+        var present = new HashSet<string>(walked.Count, StringComparer.Ordinal);
+        foreach (var item in walked)
+        {
+            present.Add(item.Entry.Path);
+        }
+
+        return environments
+            .SelectMany(e => e.Records
+                .SelectMany(r => r.Files.Count > 0 ? r.Files : r.PathsData.Select(p => p.Path))
+                .Select(file => Join(e.RelativePath, file)))
+            .Where(path => !present.Contains(path))
+            .Distinct(StringComparer.Ordinal)
+            .Where(path => UnixFileSystem.TryStat(Path.Combine(prefix, path)) is null)
+            .Order(StringComparer.Ordinal)
+            .ToList();
+    }
+
     internal static string Join(string environmentPath, string relative) =>
         environmentPath.Length == 0 ? relative : $"{environmentPath}/{relative}";
 
@@ -87,7 +112,6 @@ public static class EnvironmentSurvey
             PythonPackages.DetectPythonVersion(absolute, records),
             records,
             PythonPackages.FindDistributions(absolute),
-            EditableInstalls.Find(absolute),
-            missing);
+            EditableInstalls.Find(absolute));
     }
 }

@@ -61,9 +61,14 @@ public sealed record ScanOptions
 /// </summary>
 public static class PrefixInventory
 {
-    public static Inventory Scan(ScanOptions options, CancellationToken cancellationToken = default)
+    public static Inventory Scan(ScanOptions options, CancellationToken cancellationToken = default) =>
+        Analyze(options, Plan(options, cancellationToken), cancellationToken);
+
+    /// <summary>Hashes and searches every regular file of a walked prefix on all cores.</summary>
+    public static Inventory Analyze(ScanOptions options, PlannedInventory plan, CancellationToken cancellationToken = default)
     {
-        var plan = Plan(options, cancellationToken);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(plan);
         var items = plan.Items.ToArray();
         var warnings = plan.Warnings.ToList();
         AnalyzeFiles(options, items, plan.FilesToAnalyze, warnings, cancellationToken);
