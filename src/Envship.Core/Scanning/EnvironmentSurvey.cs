@@ -96,16 +96,6 @@ public static class EnvironmentSurvey
         var name = relative.Length == 0
             ? (wholeInstallation ? "base" : Path.GetFileName(prefix))
             : Path.GetFileName(relative);
-        // One lstat per listed file: as many as the environment has files, so they run on every core.
-        var missing = records
-            .SelectMany(r => r.Files.Count > 0 ? r.Files : r.PathsData.Select(p => p.Path))
-            .AsParallel()
-            .Where(file => UnixFileSystem.TryStat(Path.Combine(absolute, file)) is null)
-            .AsSequential()
-            .Select(file => Join(relative, file))
-            .Distinct(StringComparer.Ordinal)
-            .Order(StringComparer.Ordinal)
-            .ToList();
         return new SurveyedEnvironment(
             relative,
             name,
