@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Formats.Tar;
 using System.IO.Compression;
 using System.Security.Cryptography;
@@ -23,8 +24,19 @@ public sealed partial class ArchiveReader : IDisposable
     private readonly ReadAheadHashingStream? _raw;
     private readonly Stream? _decompressed;
     private readonly ExpansionLimitStream? _limited;
-    private readonly TarReader? _tar;
+    /// <summary>
+    /// System.Formats.Tar's reader keeps every entry's data stream until it is disposed, about 70
+    /// bytes per member: 14 MB at 200,000 files. A fresh reader every few thousand entries, started
+    /// at the header where the last one stopped, keeps that bounded.
+    /// </summary>
+    private const int EntriesPerTarReader = 4096;
+
+    private const int TarBlockSize = 512;
+
     private readonly string _memberPrefix;
+    private TarReader? _tar;
+    private long _nextHeaderAt = -1;
+    private int _entriesFromTarReader;
     private readonly Dictionary<string, byte[]> _metadata = new(StringComparer.Ordinal);
     private TarEntry? _pending;
     private string? _lastMember;
@@ -197,12 +209,59 @@ public sealed partial class ArchiveReader : IDisposable
     {
         try
         {
-            return _tar!.GetNextEntry();
+            if (_entriesFromTarReader >= EntriesPerTarReader && _nextHeaderAt >= 0)
+            {
+                RenewTarReader();
+            }
+
+            var entry = _tar!.GetNextEntry();
+            _nextHeaderAt = entry is null ? -1 : NextHeaderOffset(entry);
+            _entriesFromTarReader++;
+            return entry;
         }
         catch (Exception ex) when (IsDamage(ex))
         {
             throw Damaged(ex);
         }
+    }
+
+    /// <summary>
+    /// Where the header after <paramref name="entry"/> starts, in bytes of tar: the reader has just
+    /// read the entry's headers, and its data and padding follow.
+    /// </summary>
+    private long NextHeaderOffset(TarEntry entry)
+    {
+        var data = entry.DataStream is null ? 0 : entry.Length;
+        return _limited!.BytesRead + data + ((TarBlockSize - (data % TarBlockSize)) % TarBlockSize);
+    }
+
+    /// <summary>Moves past the last entry's data and padding, as the old reader would have, and starts a new reader there.</summary>
+    private void RenewTarReader()
+    {
+        var skip = _nextHeaderAt - _limited!.BytesRead;
+        if (skip < 0)
+        {
+            throw new InvalidOperationException($"the tar stream is {-skip} bytes past the next header");
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(64 << 10);
+        try
+        {
+            while (skip > 0)
+            {
+                var chunk = (int)Math.Min(skip, buffer.Length);
+                _limited.ReadExactly(buffer, 0, chunk);
+                skip -= chunk;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        _tar!.Dispose();
+        _tar = new TarReader(_limited, leaveOpen: true);
+        _entriesFromTarReader = 0;
     }
 
     // The prefix's own .envship/ is never packed, so every .envship/ member is metadata written after the manifest.

@@ -22,36 +22,48 @@ public static class EnvironmentPacker
         }
 
         var layout = InstallationLayout.Detect(prefix);
-        var environments = EnvironmentSurvey.Survey(prefix, layout);
-        var warnings = new List<string>();
-        CheckEditable(environments, options, warnings);
-
         var output = OutputPath(options, prefix);
-        OutputFile.ClaimOrThrow(output, options.Force);
-        var scan = PackScan.Options(prefix, layout, environments, options.KeepPackageCache) with
-        {
-            Filter = new PathFilter(options.Excludes, options.Includes),
-            Jobs = options.Jobs,
-            Progress = options.Progress is null ? null : new SynchronousProgress<ScanProgress>(p => options.Progress.Report(new PackProgress(PackPhase.Scanning, p.FilesDone, p.FilesTotal, p.BytesDone, p.BytesTotal))),
-        };
-        var plan = PrefixInventory.Plan(scan, cancellationToken);
-        CheckMissing(EnvironmentSurvey.FindMissingFiles(prefix, environments, plan.Items), options, warnings);
-        if (SinglePassPack.Supports(options.Format) && !RelocatesAtPackTime(options, prefix))
-        {
-            warnings.AddRange(plan.Warnings);
-            var root = plan.Root;
-            var exports = StartExports(options, prefix, layout, environments, root, plan.Items);
+        var warnings = new List<string>();
+        return SinglePassPack.Supports(options.Format) && !RelocatesAtPackTime(options, prefix)
+            ? PackInOnePass(options, prefix, layout, output, warnings, cancellationToken)
+            : PackAfterScan(options, prefix, layout, output, warnings, cancellationToken);
+    }
 
-            // The writer takes the plan and drops it as it goes; nothing else may keep it alive.
-            var (packed, size) = ArchiveOutput.WriteSinglePass(
-                output,
-                options,
-                writer => SinglePassPack.WriteMembers(writer, Interlocked.Exchange(ref plan, null)!, scan, options.Jobs, options.Progress, warnings, cancellationToken),
-                items => Describe(options, prefix, prefix, layout, environments, root, items, warnings, exports.GetAwaiter().GetResult()));
-            return new PackResult(output, packed, size, warnings);
-        }
+    private static PackResult PackInOnePass(PackOptions options, string prefix, InstallationLayout layout, string output, List<string> warnings, CancellationToken cancellationToken)
+    {
+        var walked = Walk(options, prefix, layout, output, warnings, cancellationToken);
+        var (described, root, exports) = (walked.Described, walked.Plan!.Root, walked.Exports);
 
-        var inventory = PrefixInventory.Analyze(scan, Interlocked.Exchange(ref plan, null)!, cancellationToken);
+        // The writer takes the plan and replaces its items as it goes; nothing else may keep it alive.
+        var (packed, size) = ArchiveOutput.WriteSinglePass(
+            output,
+            options,
+            writer => SinglePassPack.WriteMembers(writer, Interlocked.Exchange(ref walked.Plan, null)!, walked.Scan, options.Jobs, options.Progress, warnings, cancellationToken),
+            items => Describe(options, prefix, prefix, layout, described, root, items, warnings, exports.GetAwaiter().GetResult()));
+        return new PackResult(output, packed, size, warnings);
+    }
+
+    /// <summary>
+    /// Surveys, checks and walks the prefix, and starts the exports. Sizes of package files are known
+    /// from the walk (only rewritten conda-meta records change size, and they belong to no package),
+    /// so the environments are described here: the survey, with every file path of every record,
+    /// lives in this frame and the exports task only, not for the rest of the pack.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static WalkedPrefix Walk(PackOptions options, string prefix, InstallationLayout layout, string output, List<string> warnings, CancellationToken cancellationToken)
+    {
+        var (environments, scan, plan) = Prepare(options, prefix, layout, output, warnings, cancellationToken);
+        warnings.AddRange(plan.Warnings);
+        var described = ManifestBuilder.DescribeEnvironments(environments, plan.Items);
+        var planned = ManifestBuilder.Build(options, prefix, prefix, layout, described, plan.Root, plan.Items, []);
+        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        return new WalkedPrefix(scan, described, Task.Run(new ExportsJob(planned, prefix, environments).Run)) { Plan = plan };
+    }
+
+    private static PackResult PackAfterScan(PackOptions options, string prefix, InstallationLayout layout, string output, List<string> warnings, CancellationToken cancellationToken)
+    {
+        var (environments, scan, plan) = Prepare(options, prefix, layout, output, warnings, cancellationToken);
+        var inventory = PrefixInventory.Analyze(scan, plan, cancellationToken);
         warnings.AddRange(inventory.Warnings);
 
         using var spool = new SpoolDirectory(output);
@@ -63,36 +75,72 @@ public static class EnvironmentPacker
             items = PackTimeRelocation.Apply(items, prefix, sourcePrefix, scan.Placeholders, spool.Path, warnings);
         }
 
-        var (manifest, embedded) = Describe(options, prefix, sourcePrefix, layout, environments, inventory.Root, items, warnings);
+        var (manifest, embedded) = Describe(options, prefix, sourcePrefix, layout, ManifestBuilder.DescribeEnvironments(environments, items), inventory.Root, items, warnings, environments: environments);
         var written = ArchiveOutput.Write(output, options, manifest, embedded, items, cancellationToken);
         return new PackResult(output, manifest, written, warnings);
+    }
+
+    /// <summary>Surveys the environments, refuses what cannot travel, claims the output and walks the prefix.</summary>
+    private static (IReadOnlyList<SurveyedEnvironment> Environments, ScanOptions Scan, PlannedInventory Plan) Prepare(
+        PackOptions options, string prefix, InstallationLayout layout, string output, List<string> warnings, CancellationToken cancellationToken)
+    {
+        var environments = EnvironmentSurvey.Survey(prefix, layout);
+        CheckEditable(environments, options, warnings);
+        OutputFile.ClaimOrThrow(output, options.Force);
+        var scan = PackScan.Options(prefix, layout, environments, options.KeepPackageCache) with
+        {
+            Filter = new PathFilter(options.Excludes, options.Includes),
+            Jobs = options.Jobs,
+            Progress = options.Progress is null ? null : new SynchronousProgress<ScanProgress>(p => options.Progress.Report(new PackProgress(PackPhase.Scanning, p.FilesDone, p.FilesTotal, p.BytesDone, p.BytesTotal))),
+        };
+        var plan = PrefixInventory.Plan(scan, cancellationToken);
+        CheckMissing(EnvironmentSurvey.FindMissingFiles(prefix, environments, plan.Items), options, warnings);
+        return (environments, scan, plan);
     }
 
     private static bool RelocatesAtPackTime(PackOptions options, string prefix) =>
         options.DestinationPrefix is { } requested && Deployer.NormalizePrefix(requested) != prefix;
 
+    /// <summary>A walked prefix on its way into a single-pass pack; the exports are built meanwhile.</summary>
+    private sealed record WalkedPrefix(ScanOptions Scan, IReadOnlyList<ManifestEnvironment> Described, Task<IReadOnlyList<(string Name, byte[] Content)>> Exports)
+    {
+        /// <summary>Taken (and cleared) by the writer, which replaces its items as it goes.</summary>
+        public PlannedInventory? Plan;
+    }
+
     /// <summary>
-    /// The embedded exports need package records, file sizes and the creation time, all known from
-    /// the walk (only rewritten conda-meta records change size, and they belong to no package), so
-    /// they are built while the files are archived instead of after.
+    /// Lets go of the planned manifest and the survey once the exports are built: the task that ran
+    /// it stays referenced until the pack ends, and a closure would keep 200,000 planned entries and
+    /// every record's file list alive with it.
     /// </summary>
-    private static Task<IReadOnlyList<(string Name, byte[] Content)>> StartExports(
-        PackOptions options, string prefix, InstallationLayout layout, IReadOnlyList<SurveyedEnvironment> environments, ManifestRoot root, IReadOnlyList<InventoryItem> planned) =>
-        Task.Run(() => EmbeddedExports.Build(ManifestBuilder.Build(options, prefix, prefix, layout, environments, root, planned, []), prefix, environments));
+    private sealed class ExportsJob(Manifest planned, string prefix, IReadOnlyList<SurveyedEnvironment> environments)
+    {
+        private Manifest? _planned = planned;
+        private IReadOnlyList<SurveyedEnvironment>? _environments = environments;
+
+        public IReadOnlyList<(string Name, byte[] Content)> Run()
+        {
+            var built = EmbeddedExports.Build(_planned!, prefix, _environments!);
+            _planned = null;
+            _environments = null;
+            return built;
+        }
+    }
 
     private static (Manifest Manifest, IReadOnlyList<(string Name, byte[] Content)> Metadata) Describe(
         PackOptions options,
         string prefix,
         string sourcePrefix,
         InstallationLayout layout,
-        IReadOnlyList<SurveyedEnvironment> environments,
+        IReadOnlyList<ManifestEnvironment> described,
         ManifestRoot root,
         IReadOnlyList<InventoryItem> items,
         List<string> warnings,
-        IReadOnlyList<(string Name, byte[] Content)>? embedded = null)
+        IReadOnlyList<(string Name, byte[] Content)>? embedded = null,
+        IReadOnlyList<SurveyedEnvironment>? environments = null)
     {
-        var manifest = ManifestBuilder.Build(options, prefix, sourcePrefix, layout, environments, root, items, warnings);
-        embedded ??= EmbeddedExports.Build(manifest, prefix, environments);
+        var manifest = ManifestBuilder.Build(options, prefix, sourcePrefix, layout, described, root, items, warnings);
+        embedded ??= EmbeddedExports.Build(manifest, prefix, environments!);
         return (manifest with { Metadata = EmbeddedExports.Describe(embedded) }, embedded);
     }
 

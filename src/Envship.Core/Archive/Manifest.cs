@@ -72,6 +72,11 @@ public enum EntryType
 
 public sealed record ManifestEntry
 {
+    // The hash as 32 bytes when it has the canonical form, which every pack writes; any other text
+    // (a damaged or hostile manifest) is kept as it is, for the validator to name.
+    private readonly Sha256Digest? _sha256;
+    private readonly string? _sha256Text;
+
     public required string Path { get; init; }
     public required EntryType Type { get; init; }
 
@@ -79,7 +84,25 @@ public sealed record ManifestEntry
     public required int Mode { get; init; }
     public required long MtimeNs { get; init; }
     public long Size { get; init; }
-    public string? Sha256 { get; init; }
+
+    /// <summary>64 lowercase hex digits for a file; built anew on each read.</summary>
+    public string? Sha256
+    {
+        get => _sha256Text ?? _sha256?.ToString();
+        init
+        {
+            if (Sha256Digest.TryParseLowerHex(value, out var digest))
+            {
+                _sha256 = digest;
+                _sha256Text = null;
+            }
+            else
+            {
+                _sha256 = null;
+                _sha256Text = value;
+            }
+        }
+    }
 
     /// <summary>The link text of a symlink, or the archive path of the file a hard link shares data with.</summary>
     public string? Target { get; init; }

@@ -14,7 +14,7 @@ internal static class ManifestBuilder
         string packedFrom,
         string sourcePrefix,
         InstallationLayout layout,
-        IReadOnlyList<SurveyedEnvironment> environments,
+        IReadOnlyList<ManifestEnvironment> environments,
         ManifestRoot root,
         IReadOnlyList<InventoryItem> items,
         IReadOnlyList<string> warnings)
@@ -32,13 +32,23 @@ internal static class ManifestBuilder
             Created = options.Created ?? NewestMtime(root, entries),
             WholeInstallation = layout.IsWholeInstallation,
             Root = root,
-            Environments = [.. environments.Select(e => EnvironmentSurvey.ToManifest(e, EmbeddedExports.FileSizes(entries, e.RelativePath)))],
+            Environments = environments,
             Summary = Summarize(entries),
             Warnings = warnings,
             GlibcFloor = glibc?.GlibcFloor,
             GlibcFloorFile = glibc?.Entry.Path,
             Entries = entries,
         };
+    }
+
+    /// <summary>
+    /// The environments as the manifest lists them, each conda package with the size of its files.
+    /// Needs the records' file lists, which a pack drops once this is known.
+    /// </summary>
+    public static IReadOnlyList<ManifestEnvironment> DescribeEnvironments(IReadOnlyList<SurveyedEnvironment> environments, IReadOnlyList<InventoryItem> items)
+    {
+        var entries = items.Select(i => i.Entry).ToList();
+        return [.. environments.Select(e => EnvironmentSurvey.ToManifest(e, EmbeddedExports.FileSizes(entries, e.RelativePath)))];
     }
 
     // Items are in path order, so the first file with the highest version names the floor reproducibly.

@@ -12,7 +12,6 @@ public static class ManifestValidator
 {
     private const int MaxSegmentBytes = 1 << 20;
 
-    private static readonly SearchValues<char> LowerHexDigits = SearchValues.Create("0123456789abcdef");
 
     public static void Validate(Manifest manifest, string archivePath)
     {
@@ -122,7 +121,7 @@ public static class ManifestValidator
                     throw Tampered(archivePath, $"file '{entry.Path}' declares a negative size ({entry.Size})");
                 }
 
-                if (entry.Sha256 is not { Length: 64 } sha || sha.AsSpan().ContainsAnyExcept(LowerHexDigits))
+                if (entry.Sha256 is not { Length: 64 } sha || sha.AsSpan().ContainsAnyExcept(Sha256Digest.LowerHexDigits))
                 {
                     throw Tampered(archivePath, $"file '{entry.Path}' has no valid sha256 (64 lowercase hex digits)");
                 }

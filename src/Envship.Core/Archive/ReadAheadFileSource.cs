@@ -26,9 +26,11 @@ internal sealed class ReadAheadFileSource : IPackedFileSource
     private Batch? _batch;
     private int _next;
 
-    public ReadAheadFileSource(IReadOnlyList<InventoryItem> files, ScanOptions scan)
+    /// <param name="items">The walked items, read at <paramref name="files"/> only.</param>
+    /// <param name="files">Indexes of the regular files to read, in archive order.</param>
+    public ReadAheadFileSource(IReadOnlyList<InventoryItem> items, IReadOnlyList<int> files, ScanOptions scan)
     {
-        _batches = new ReadAheadQueue<Batch>("envship read-ahead", BatchesAhead, queue => Produce(queue, files, scan), batch => batch.Release());
+        _batches = new ReadAheadQueue<Batch>("envship read-ahead", BatchesAhead, queue => Produce(queue, items, files, scan), batch => batch.Release());
     }
 
     public IPackedFile Next(InventoryItem planned)
@@ -65,15 +67,16 @@ internal sealed class ReadAheadFileSource : IPackedFileSource
         return _batch.Pieces[_next++];
     }
 
-    private static void Produce(ReadAheadQueue<Batch> queue, IReadOnlyList<InventoryItem> files, ScanOptions scan)
+    private static void Produce(ReadAheadQueue<Batch> queue, IReadOnlyList<InventoryItem> items, IReadOnlyList<int> files, ScanOptions scan)
     {
         var analyzer = new FileAnalyzer(scan.Prefix);
         using var scanner = analyzer.Begin();
         var batch = new Batch();
         try
         {
-            foreach (var planned in files)
+            foreach (var index in files)
             {
+                var planned = items[index];
                 var rewritten = PackedFileReader.TryRewrite(planned, scan, analyzer);
                 if (rewritten is not null)
                 {

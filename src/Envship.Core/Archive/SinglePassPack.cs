@@ -25,12 +25,15 @@ internal static class SinglePassPack
         List<string> warnings,
         CancellationToken cancellationToken)
     {
-        var items = plan.Items.ToArray();
-        var files = plan.FilesToAnalyze.Select(i => items[i]).ToList();
-        var bytesTotal = files.Sum(f => f.Entry.Size);
+        var items = plan.Items;
+        var files = plan.FilesToAnalyze;
+        var bytesTotal = files.Sum(i => items[i].Entry.Size);
         var filesDone = 0;
         long bytesDone = 0;
-        using IPackedFileSource source = jobs > 1 ? new ReadAheadFileSource(files, scan) : new InlineFileSource(scan);
+
+        // The read-ahead reads a planned item before the file's end reaches this thread, which only
+        // then replaces the item: the two never touch the same slot at the same time.
+        using IPackedFileSource source = jobs > 1 ? new ReadAheadFileSource(items, files, scan) : new InlineFileSource(scan);
         for (var i = 0; i < items.Length; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();

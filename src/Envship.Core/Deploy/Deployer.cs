@@ -78,7 +78,7 @@ public static class Deployer
             var added = manifest.WholeInstallation ? [] : ActivationScripts.AddIfMissing(staging, destination, Path.GetFileName(destination));
             foreach (var file in added)
             {
-                hashes[file] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(Path.Combine(staging, file))));
+                hashes.Set(file, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(Path.Combine(staging, file)))));
             }
 
             new Receipt

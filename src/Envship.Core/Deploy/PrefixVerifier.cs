@@ -47,12 +47,22 @@ public static class PrefixVerifier
             }
         }
 
+        // A deploy of an environment without bin/ creates it for the activation scripts.
+        var madeForAddedFiles = receipt.AddedFiles.SelectMany(ParentDirectories).ToHashSet(StringComparer.Ordinal);
         var addedPaths = actual.Keys
-            .Where(p => !expected.ContainsKey(p) && !IsBytecodeCache(p))
+            .Where(p => !expected.ContainsKey(p) && !madeForAddedFiles.Contains(p) && !IsBytecodeCache(p))
             .Order(StringComparer.Ordinal)
             .ToList();
         missing.Sort(StringComparer.Ordinal);
         return new DriftReport(prefix, expected.Count, modified, missing, addedPaths);
+    }
+
+    private static IEnumerable<string> ParentDirectories(string path)
+    {
+        for (var slash = path.LastIndexOf('/'); slash > 0; slash = path.LastIndexOf('/', slash - 1))
+        {
+            yield return path[..slash];
+        }
     }
 
     private static string? Difference(ManifestEntry expected, ManifestEntry found, Receipt receipt, Dictionary<string, ManifestEntry> actual)

@@ -25,7 +25,7 @@ internal sealed partial class StagingExtractor(string staging, ArchiveReader rea
     private readonly PermissionPolicy _policy = policy ?? PermissionPolicy.Default;
 
     // Workers add to it as their files finish; the reader looks up hard link targets.
-    private readonly Dictionary<string, string> _deployedHashes = new(StringComparer.Ordinal);
+    private readonly FileHashDictionary _deployedHashes = new();
     private readonly StagingPaths _paths = new(staging, reader.ArchivePath);
     // Relocation's temporaries go under .envship/, where no archive member may be (ManifestValidator).
     private readonly string _temporaries = Path.Combine(staging, ".envship");
@@ -50,7 +50,7 @@ internal sealed partial class StagingExtractor(string staging, ArchiveReader rea
     /// This thread reads, checks and prepares every member in archive order, and creates directories
     /// and links itself; regular files go to worker threads, which write, verify and relocate them.
     /// </remarks>
-    public Dictionary<string, string> ExtractAll(CancellationToken cancellationToken)
+    public FileHashDictionary ExtractAll(CancellationToken cancellationToken)
     {
         var expected = _manifest.Entries.ToDictionary(e => e.Path, StringComparer.Ordinal);
         var done = new Dictionary<string, EntryType>(StringComparer.Ordinal);
@@ -257,7 +257,7 @@ internal sealed partial class StagingExtractor(string staging, ArchiveReader rea
     {
         lock (_deployedHashes)
         {
-            _deployedHashes[path] = sha256;
+            _deployedHashes.Set(path, sha256);
         }
     }
 

@@ -31,8 +31,12 @@ public sealed record InventoryItem(ManifestEntry Entry, string? SourceRoot, byte
 
 public sealed record Inventory(IReadOnlyList<InventoryItem> Items, ManifestRoot Root, IReadOnlyList<string> Warnings);
 
-/// <summary>A walked prefix: <see cref="FilesToAnalyze"/> indexes the regular files still without a hash.</summary>
-public sealed record PlannedInventory(IReadOnlyList<InventoryItem> Items, IReadOnlyList<int> FilesToAnalyze, ManifestRoot Root, IReadOnlyList<string> Warnings);
+/// <summary>
+/// A walked prefix: <see cref="FilesToAnalyze"/> indexes the regular files still without a hash. A
+/// single-pass pack consumes the plan, replacing each item with its analyzed form in place, so a
+/// 200,000-file prefix is never held twice.
+/// </summary>
+public sealed record PlannedInventory(InventoryItem[] Items, IReadOnlyList<int> FilesToAnalyze, ManifestRoot Root, IReadOnlyList<string> Warnings);
 
 public readonly record struct ScanProgress(int FilesDone, int FilesTotal, long BytesDone, long BytesTotal);
 
