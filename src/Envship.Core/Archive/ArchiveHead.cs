@@ -20,7 +20,8 @@ internal static class ArchiveHead
     /// A scratch file for the manifest's JSON, deleted when done: at 200,000 entries it is about 60 MB,
     /// which would otherwise sit in memory beside the manifest it was made from.
     /// </param>
-    public static byte[] Compress(Manifest manifest, IReadOnlyList<(string Name, byte[] Content)> metadata, ArchiveFormat format, int level, int jobs, string archiveRoot, string spool)
+    /// <param name="entries">The manifest's entries, spooled as the members were written.</param>
+    public static byte[] Compress(Manifest manifest, ManifestEntrySpool entries, IReadOnlyList<(string Name, byte[] Content)> metadata, ArchiveFormat format, int level, int jobs, string archiveRoot, string spool)
     {
         var createdNs = (manifest.Created - DateTimeOffset.UnixEpoch).Ticks * 100;
         using var json = new FileStream(spool, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 0, FileOptions.DeleteOnClose);
@@ -30,7 +31,7 @@ internal static class ArchiveHead
             using (var hashing = new CryptoStream(json, sha, CryptoStreamMode.Write, leaveOpen: true))
             using (var buffered = new BufferedStream(hashing, 1 << 20))
             {
-                ManifestJson.Write(manifest, buffered);
+                ManifestJson.Write(manifest, entries, buffered);
             }
 
             digest = Convert.ToHexStringLower(sha.Hash!);

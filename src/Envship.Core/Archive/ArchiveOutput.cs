@@ -60,8 +60,8 @@ internal static class ArchiveOutput
     public static (Manifest Manifest, long Written) WriteSinglePass(
         string output,
         PackOptions options,
-        Func<TarArchiveWriter, IReadOnlyList<InventoryItem>> writeMembers,
-        Func<IReadOnlyList<InventoryItem>, (Manifest Manifest, IReadOnlyList<(string Name, byte[] Content)> Metadata)> describe)
+        Action<TarArchiveWriter, ManifestEntrySpool> writeMembers,
+        Func<(Manifest Manifest, IReadOnlyList<(string Name, byte[] Content)> Metadata)> describe)
     {
         var temporary = OutputFile.TemporaryPath(output);
         var scratch = temporary + "-joined";
@@ -69,17 +69,17 @@ internal static class ArchiveOutput
         var root = options.ArchiveRoot.Trim('/');
         try
         {
-            IReadOnlyList<InventoryItem> items;
+            using var entries = new ManifestEntrySpool(temporary + "-entries");
             using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
             {
                 using (var members = new TarArchiveWriter(file, options.Format, level, options.Jobs, root))
                 {
-                    items = writeMembers(members);
+                    writeMembers(members, entries);
                 }
             }
 
-            var (manifest, metadata) = describe(items);
-            ArchiveHead.Prepend(temporary, ArchiveHead.Compress(manifest, metadata, options.Format, level, options.Jobs, root, temporary + "-manifest"), scratch);
+            var (manifest, metadata) = describe();
+            ArchiveHead.Prepend(temporary, ArchiveHead.Compress(manifest, entries, metadata, options.Format, level, options.Jobs, root, temporary + "-manifest"), scratch);
             ReplaceOutput(temporary, output);
             return (manifest, new FileInfo(output).Length);
         }

@@ -33,13 +33,19 @@ public static class EnvironmentPacker
     {
         var walked = Walk(options, prefix, layout, output, warnings, cancellationToken);
         var (described, root, exports) = (walked.Described, walked.Plan!.Root, walked.Exports);
+        var tally = new ManifestTally();
 
-        // The writer takes the plan and replaces its items as it goes; nothing else may keep it alive.
+        // The writer takes the plan and drops its items as it goes; nothing else may keep it alive.
         var (packed, size) = ArchiveOutput.WriteSinglePass(
             output,
             options,
-            writer => SinglePassPack.WriteMembers(writer, Interlocked.Exchange(ref walked.Plan, null)!, walked.Scan, options.Jobs, options.Progress, warnings, cancellationToken),
-            items => Describe(options, prefix, prefix, layout, described, root, items, warnings, exports.GetAwaiter().GetResult()));
+            (writer, entries) => SinglePassPack.WriteMembers(writer, Interlocked.Exchange(ref walked.Plan, null)!, walked.Scan, options.Jobs, options.Progress, warnings, entries, tally, cancellationToken),
+            () =>
+            {
+                var manifest = ManifestBuilder.Build(options, prefix, prefix, layout, described, root, tally, [], warnings);
+                var embedded = exports.GetAwaiter().GetResult();
+                return (manifest with { Metadata = EmbeddedExports.Describe(embedded) }, embedded);
+            });
         return new PackResult(output, packed, size, warnings);
     }
 
@@ -75,7 +81,7 @@ public static class EnvironmentPacker
             items = PackTimeRelocation.Apply(items, prefix, sourcePrefix, scan.Placeholders, spool.Path, warnings);
         }
 
-        var (manifest, embedded) = Describe(options, prefix, sourcePrefix, layout, ManifestBuilder.DescribeEnvironments(environments, items), inventory.Root, items, warnings, environments: environments);
+        var (manifest, embedded) = Describe(options, prefix, sourcePrefix, layout, ManifestBuilder.DescribeEnvironments(environments, items), inventory.Root, items, warnings, environments);
         var written = ArchiveOutput.Write(output, options, manifest, embedded, items, cancellationToken);
         return new PackResult(output, manifest, written, warnings);
     }
@@ -136,11 +142,10 @@ public static class EnvironmentPacker
         ManifestRoot root,
         IReadOnlyList<InventoryItem> items,
         List<string> warnings,
-        IReadOnlyList<(string Name, byte[] Content)>? embedded = null,
-        IReadOnlyList<SurveyedEnvironment>? environments = null)
+        IReadOnlyList<SurveyedEnvironment> environments)
     {
         var manifest = ManifestBuilder.Build(options, prefix, sourcePrefix, layout, described, root, items, warnings);
-        embedded ??= EmbeddedExports.Build(manifest, prefix, environments!);
+        var embedded = EmbeddedExports.Build(manifest, prefix, environments);
         return (manifest with { Metadata = EmbeddedExports.Describe(embedded) }, embedded);
     }
 

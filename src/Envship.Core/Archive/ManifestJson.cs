@@ -21,7 +21,7 @@ internal sealed partial class ManifestJsonContext : JsonSerializerContext;
 public static class ManifestJson
 {
     private const int FlushThreshold = 1 << 16;
-    private const string EntriesProperty = "entries";
+    internal const string EntriesProperty = "entries";
 
     /// <summary>The manifest as one array of exactly its size (the tar header needs the size and digest up front).</summary>
     public static byte[] Serialize(Manifest manifest)
@@ -51,6 +51,36 @@ public static class ManifestJson
         using var writer = NewWriter(output);
         WriteObject(writer, manifest);
         writer.Flush();
+    }
+
+    /// <summary>
+    /// Writes a manifest whose entries were spooled: <paramref name="manifest"/>'s own entries are
+    /// ignored, and the bytes are the same as <see cref="Write(Manifest, Stream)"/> with those entries.
+    /// </summary>
+    internal static void Write(Manifest manifest, ManifestEntrySpool entries, Stream output)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        using var head = new MemoryStream();
+        Write(manifest with { Entries = [] }, head);
+        if (entries.Count == 0)
+        {
+            head.Position = 0;
+            head.CopyTo(output);
+            return;
+        }
+
+        // Entries is the last property, so the outline ends with an empty array and the closing brace.
+        var newLine = Environment.NewLine;
+        var emptyTail = System.Text.Encoding.UTF8.GetBytes($"]{newLine}}}");
+        var text = head.GetBuffer().AsSpan(0, (int)head.Length);
+        if (!text.EndsWith(emptyTail) || text[..^emptyTail.Length] is not [.., (byte)'['])
+        {
+            throw new InvalidOperationException("The manifest outline does not end with its entries.");
+        }
+
+        output.Write(text[..^emptyTail.Length]);
+        entries.CopyTo(output);
+        output.Write(System.Text.Encoding.UTF8.GetBytes($"{newLine}  ]{newLine}}}"));
     }
 
     internal static Utf8JsonWriter NewWriter(Stream output) =>

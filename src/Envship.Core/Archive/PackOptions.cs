@@ -31,4 +31,8 @@ public enum PackPhase
 
 public readonly record struct PackProgress(PackPhase Phase, int FilesDone, int FilesTotal, long BytesDone, long BytesTotal);
 
+/// <param name="Manifest">
+/// The archive's manifest. A tar.zst or tar.gz pack streams the entries into the archive instead of
+/// keeping them, so its <see cref="Manifest.Entries"/> is empty; <see cref="ArchiveReader"/> reads them back.
+/// </param>
 public sealed record PackResult(string OutputPath, Manifest Manifest, long ArchiveBytes, IReadOnlyList<string> Warnings);

@@ -16,13 +16,19 @@ internal static class SinglePassPack
     /// </summary>
     public static bool Supports(ArchiveFormat format) => format is ArchiveFormat.TarZst or ArchiveFormat.TarGz;
 
-    public static IReadOnlyList<InventoryItem> WriteMembers(
+    /// <summary>
+    /// Archives every planned item, spooling its manifest entry and adding it to the tally as it goes.
+    /// Each item is dropped from the plan once written, so memory shrinks as the pack proceeds.
+    /// </summary>
+    public static void WriteMembers(
         TarArchiveWriter writer,
         PlannedInventory plan,
         ScanOptions scan,
         int jobs,
         IProgress<PackProgress>? progress,
         List<string> warnings,
+        ManifestEntrySpool entries,
+        ManifestTally tally,
         CancellationToken cancellationToken)
     {
         var items = plan.Items;
@@ -32,28 +38,29 @@ internal static class SinglePassPack
         long bytesDone = 0;
 
         // The read-ahead reads a planned item before the file's end reaches this thread, which only
-        // then replaces the item: the two never touch the same slot at the same time.
+        // then drops the item: the two never touch the same slot at the same time.
         using IPackedFileSource source = jobs > 1 ? new ReadAheadFileSource(items, files, scan) : new InlineFileSource(scan);
         for (var i = 0; i < items.Length; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (items[i].Entry.Type != EntryType.File)
+            var item = items[i];
+            if (item.Entry.Type == EntryType.File)
             {
-                writer.Add(items[i]);
-                continue;
-            }
-
-            using (var file = source.Next(items[i]))
-            {
+                using var file = source.Next(item);
                 writer.AddFile(file.Entry, file.Data);
-                items[i] = file.Finish(warnings) with { Content = null };
+                item = file.Finish(warnings);
+                filesDone++;
+                bytesDone += item.Entry.Size;
+                progress?.Report(new PackProgress(PackPhase.Writing, filesDone, files.Count, bytesDone, bytesTotal));
+            }
+            else
+            {
+                writer.Add(item);
             }
 
-            filesDone++;
-            bytesDone += items[i].Entry.Size;
-            progress?.Report(new PackProgress(PackPhase.Writing, filesDone, files.Count, bytesDone, bytesTotal));
+            entries.Add(item.Entry);
+            tally.Add(item);
+            items[i] = null!;
         }
-
-        return items;
     }
 }

@@ -1,0 +1,97 @@
+using Envship.Core.Archive;
+using Envship.Testing;
+
+namespace Envship.Core.Tests.Archive;
+
+public sealed class ManifestEntrySpoolTests
+{
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(3000)]
+    public void A_manifest_from_spooled_entries_is_byte_identical_to_one_serialized_whole(int count)
+    {
+        var entries = Enumerable.Range(0, count).Select(Entry).ToList();
+        var manifest = Outline() with { Entries = entries };
+        using var whole = new MemoryStream();
+        ManifestJson.Write(manifest, whole);
+
+        using var work = new TempDirectory();
+        using var spool = new ManifestEntrySpool(work.Combine("entries"));
+        foreach (var entry in entries)
+        {
+            spool.Add(entry);
+        }
+
+        using var streamed = new MemoryStream();
+        ManifestJson.Write(manifest with { Entries = [] }, spool, streamed);
+
+        Assert.Equal(whole.ToArray(), streamed.ToArray());
+        Assert.Equal(count, ManifestJson.Deserialize(streamed.ToArray(), "streamed").Entries.Count);
+    }
+
+    [Fact]
+    public void The_spool_file_is_gone_once_disposed()
+    {
+        using var work = new TempDirectory();
+        var path = work.Combine("entries");
+        using (var spool = new ManifestEntrySpool(path))
+        {
+            spool.Add(Entry(1));
+            Assert.True(File.Exists(path));
+        }
+
+        Assert.False(File.Exists(path));
+    }
+
+    // Every shape an entry takes: each type, escaped and non-ASCII paths, relocations with segments.
+    private static ManifestEntry Entry(int i) => (i % 5) switch
+    {
+        0 => new ManifestEntry { Path = $"lib/d{i}", Type = EntryType.Directory, Mode = 0x1ED, MtimeNs = 1_700_000_000_000_000_000 + i },
+        1 => new ManifestEntry
+        {
+            Path = $"bin/t\u00e9l\u00e9charger+\"{i}\"",
+            Type = EntryType.File,
+            Mode = 0x1ED,
+            MtimeNs = i,
+            Size = i * 31,
+            Sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(BitConverter.GetBytes(i))),
+            Relocation = new FileRelocation { Kind = RelocationKind.Shebang, Occurrences = 2 },
+        },
+        2 => new ManifestEntry { Path = $"lib/link{i}", Type = EntryType.Symlink, Mode = 0x1FF, MtimeNs = i, Target = "../<target>&" },
+        3 => new ManifestEntry { Path = $"lib/hard{i}", Type = EntryType.Hardlink, Mode = 0x1A4, MtimeNs = i, Target = $"lib/file{i}" },
+        _ => new ManifestEntry
+        {
+            Path = $"lib/libx{i}.so",
+            Type = EntryType.File,
+            Mode = 0x1ED,
+            MtimeNs = i,
+            Size = 4096,
+            Sha256 = new string('a', 64),
+            Relocation = new FileRelocation
+            {
+                Kind = RelocationKind.Binary,
+                Occurrences = 2,
+                Segments =
+                [
+                    new BinarySegment { Offset = 100, Length = 255, StringLength = 40, Occurrences = 1 },
+                    new BinarySegment { Offset = 900, Length = 60, StringLength = 50, Occurrences = 1, Kind = SegmentKind.ElfRunpath, Value = "$ORIGIN/../lib:/opt/x" },
+                ],
+            },
+        },
+    };
+
+    private static Manifest Outline() => new()
+    {
+        EnvshipVersion = "0.1.0",
+        SourcePrefix = "/opt/conda/envs/t",
+        Platform = new ManifestPlatform("linux-64", "linux", "x86_64"),
+        Created = DateTimeOffset.FromUnixTimeSeconds(1_700_000_000),
+        Root = new ManifestRoot(0x1ED, 5),
+        Environments = [new ManifestEnvironment { Path = "", Name = "t", CondaPackages = [new ManifestCondaPackage("python", "3.12.1", "h1", "conda-forge", "linux-64", 123)] }],
+        Summary = new ManifestSummary { Files = 2, Relocations = new Dictionary<string, int> { ["binary"] = 1, ["shebang"] = 1 } },
+        Warnings = ["a warning with \"quotes\""],
+        Metadata = [new ManifestMetadataFile(".envship/environment.yml", 10, new string('b', 64))],
+        Entries = [],
+    };
+}
