@@ -53,7 +53,7 @@ internal static class SampleEnvironment
                 entry["sha256_in_prefix"] = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(full)));
             }
 
-            pathsData.Add(entry);
+            pathsData.Add((JsonNode)entry);
         }
 
         var record = new JsonObject

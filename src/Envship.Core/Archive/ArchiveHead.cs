@@ -10,9 +10,6 @@ namespace Envship.Core.Archive;
 /// </summary>
 internal static class ArchiveHead
 {
-    /// <summary>Filesystems that can shift a file's data do it in whole blocks, and 4 KiB is the common block.</summary>
-    private const int Alignment = 4096;
-
     private const uint SkippableFrameMagic = 0x184D2A50;
     private const int SkippableFrameHeader = 8;
 
@@ -48,29 +45,38 @@ internal static class ArchiveHead
             }
         }
 
-        if (format == ArchiveFormat.TarZst)
-        {
-            AppendPaddingFrame(memory);
-        }
-
         return memory.ToArray();
     }
 
     /// <summary>
-    /// Puts <paramref name="head"/> in front of the bytes of <paramref name="path"/>: in place where the
-    /// filesystem can insert blocks (ext4, XFS), else by writing it to <paramref name="scratch"/>,
-    /// appending the members with copy_file_range (a block clone on btrfs) and renaming that over
-    /// <paramref name="path"/>. The bytes are the same either way.
+    /// The bytes a zstd head occupies with its padding: at least the room reserved, in whole blocks,
+    /// and room for the skippable frame that fills what the head leaves.
+    /// </summary>
+    public static long Region(long headLength, long reserved) =>
+        Math.Max(reserved, HeadReserve.Align(headLength + SkippableFrameHeader));
+
+    /// <summary>
+    /// Puts <paramref name="head"/> in front of the members, which begin at <paramref name="reserved"/>
+    /// in <paramref name="path"/>. A zstd head fills the room and a skippable frame (which every zstd
+    /// reader passes over) covers the rest, left as a hole. A head larger than the room gets more:
+    /// blocks inserted in place where the filesystem can (ext4, XFS), else a copy through
+    /// <paramref name="scratch"/> with copy_file_range (a clone on btrfs), renamed over the file.
+    /// The bytes are the same every way. A gzip head, which has no skippable member, is always copied.
     /// Like tar and zstd, a pack does not wait for the disk: an archive torn by a power cut fails
     /// deploy's frame checksums and per-file hashes, so it is refused, never deployed.
     /// </summary>
-    public static void Prepend(string path, byte[] head, string scratch)
+    public static void Place(string path, byte[] head, long reserved, ArchiveFormat format, string scratch)
     {
+        var zstd = format == ArchiveFormat.TarZst;
+        var region = zstd ? Region(head.Length, reserved) : head.Length;
+        var padding = zstd ? SkippableFrame(region - head.Length) : [];
         using (var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
         {
-            if (head.Length % Alignment == 0 && UnixFileSystem.TryInsertRange(file.SafeFileHandle, 0, head.Length))
+            var grown = region - reserved;
+            if (zstd && (grown == 0 || UnixFileSystem.TryInsertRange(file.SafeFileHandle, 0, grown)))
             {
                 RandomAccess.Write(file.SafeFileHandle, head, 0);
+                RandomAccess.Write(file.SafeFileHandle, padding, head.Length);
                 return;
             }
         }
@@ -78,8 +84,12 @@ internal static class ArchiveHead
         using (var joined = new FileStream(scratch, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0))
         {
             joined.Write(head);
+            joined.Write(padding);
+            joined.SetLength(region);
+            joined.Position = region;
             using (var body = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 0))
             {
+                body.Position = reserved;
                 UnixFileSystem.CopyFileRange(body, joined);
             }
         }
@@ -87,23 +97,12 @@ internal static class ArchiveHead
         UnixFileSystem.Rename(scratch, path);
     }
 
-    /// <summary>
-    /// Rounds the head up to whole blocks with a zstd skippable frame, which every zstd reader passes
-    /// over, so that it can be inserted in place. It is always added, so packs stay byte-identical
-    /// whichever way the head was put in place.
-    /// </summary>
-    private static void AppendPaddingFrame(MemoryStream memory)
+    /// <summary>The header of a skippable frame <paramref name="length"/> bytes long in all; its content is zeros, left unwritten.</summary>
+    private static byte[] SkippableFrame(long length)
     {
-        var padding = (int)((Alignment - (memory.Length % Alignment)) % Alignment);
-        if (padding < SkippableFrameHeader)
-        {
-            padding += Alignment;
-        }
-
-        Span<byte> header = stackalloc byte[SkippableFrameHeader];
+        var header = new byte[SkippableFrameHeader];
         System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(header, SkippableFrameMagic);
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(header[4..], (uint)(padding - SkippableFrameHeader));
-        memory.Write(header);
-        memory.Write(new byte[padding - SkippableFrameHeader]);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(4), checked((uint)(length - SkippableFrameHeader)));
+        return header;
     }
 }

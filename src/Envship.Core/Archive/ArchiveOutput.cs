@@ -54,46 +54,78 @@ internal static class ArchiveOutput
     }
 
     /// <summary>
-    /// One pass over the data: members go to the temporary file as each file is read, then the
-    /// manifest that <paramref name="describe"/> builds from what was read is put in front of them.
+    /// One pass over the data: members go to the temporary file as each file is read, after room
+    /// for the head that <paramref name="headReserve"/> sizes (asked once reading has begun), then
+    /// the manifest that <paramref name="describe"/> builds from what was read goes in front of them.
     /// </summary>
     public static (Manifest Manifest, long Written) WriteSinglePass(
         string output,
         PackOptions options,
-        Action<TarArchiveWriter, ManifestEntrySpool> writeMembers,
+        Func<long> headReserve,
+        Action<Func<TarArchiveWriter>, ManifestEntrySpool> writeMembers,
         Func<(Manifest Manifest, IReadOnlyList<(string Name, byte[] Content)> Metadata)> describe)
     {
         var temporary = OutputFile.TemporaryPath(output);
         var scratch = temporary + "-joined";
         var level = options.CompressionLevel ?? ArchiveFormats.DefaultLevel(options.Format);
         var root = options.ArchiveRoot.Trim('/');
+        FileStream? file = null;
+        TarArchiveWriter? members = null;
         try
         {
             using var entries = new ManifestEntrySpool(temporary + "-entries");
-            using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
-            {
-                using (var members = new TarArchiveWriter(file, options.Format, level, options.Jobs, root))
+            long reserved = 0;
+            writeMembers(
+                () =>
                 {
-                    writeMembers(members, entries);
-                }
-            }
+                    reserved = options.Format == ArchiveFormat.TarZst ? headReserve() : 0;
+                    file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, WriteSize.Max) { Position = reserved };
+                    return members = new TarArchiveWriter(file, options.Format, level, options.Jobs, root);
+                },
+                entries);
+            members!.Dispose();
+            members = null;
+            file!.Dispose();
+            file = null;
 
             var (manifest, metadata) = describe();
-            ArchiveHead.Prepend(temporary, ArchiveHead.Compress(manifest, entries, metadata, options.Format, level, options.Jobs, root, temporary + "-manifest"), scratch);
+            ArchiveHead.Place(temporary, ArchiveHead.Compress(manifest, entries, metadata, options.Format, level, options.Jobs, root, temporary + "-manifest"), reserved, options.Format, scratch);
             ReplaceOutput(temporary, output);
             return (manifest, new FileInfo(output).Length);
         }
         catch (IOException ex) when (ex is not EndOfStreamException)
         {
+            Abandon(members, file);
             RemoveTemporary(temporary);
             RemoveTemporary(scratch);
             throw new EnvshipException(ExitCode.IoFailure, $"{output}: cannot write the archive ({ex.Message}). Free space or fix permissions and pack again; nothing was left behind.", ex);
         }
         catch
         {
+            Abandon(members, file);
             RemoveTemporary(temporary);
             RemoveTemporary(scratch);
             throw;
+        }
+    }
+
+    /// <summary>Closes what a failed pack left open, so that its temporary file can go; their own errors add nothing.</summary>
+    private static void Abandon(TarArchiveWriter? members, FileStream? file)
+    {
+        try
+        {
+            members?.Dispose();
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException or ObjectDisposedException)
+        {
+        }
+
+        try
+        {
+            file?.Dispose();
+        }
+        catch (IOException)
+        {
         }
     }
 
@@ -105,7 +137,7 @@ internal static class ArchiveOutput
         }
 
         var level = options.CompressionLevel ?? ArchiveFormats.DefaultLevel(options.Format);
-        var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20);
+        var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, WriteSize.Max);
         return new OwningWriter(new TarArchiveWriter(file, options.Format, level, options.Jobs, options.ArchiveRoot.Trim('/')), file);
     }
 

@@ -35,11 +35,17 @@ public static class EnvironmentPacker
         var (described, root, exports) = (walked.Described, walked.Plan!.Root, walked.Exports);
         var tally = new ManifestTally();
 
-        // The writer takes the plan and drops its items as it goes; nothing else may keep it alive.
+        // The head's room is sized from the planned items before the writer clears the first of them;
+        // this shares the writer's array, not the items, so what the writer drops is still freed.
+        var items = walked.Plan!.Items;
+        var level = options.CompressionLevel ?? ArchiveFormats.DefaultLevel(options.Format);
+
+        // The writer takes the plan and drops its items as it goes; nothing else may keep them alive.
         var (packed, size) = ArchiveOutput.WriteSinglePass(
             output,
             options,
-            (writer, entries) => SinglePassPack.WriteMembers(writer, Interlocked.Exchange(ref walked.Plan, null)!, walked.Scan, options.Jobs, options.Progress, warnings, entries, tally, cancellationToken),
+            () => HeadReserve.Total(HeadReserve.EstimateEntries(items, level), exports.GetAwaiter().GetResult()),
+            (openWriter, entries) => SinglePassPack.WriteMembers(openWriter, Interlocked.Exchange(ref walked.Plan, null)!, walked.Scan, options.Jobs, options.Progress, warnings, entries, tally, cancellationToken),
             () =>
             {
                 var manifest = ManifestBuilder.Build(options, prefix, prefix, layout, described, root, tally, [], warnings);

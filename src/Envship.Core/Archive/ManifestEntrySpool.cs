@@ -11,39 +11,37 @@ namespace Envship.Core.Archive;
 internal sealed class ManifestEntrySpool : IDisposable
 {
     private readonly FileStream _file;
-    private readonly Utf8JsonWriter _writer;
-    private readonly long _start;
+    private readonly JsonOutput _json;
 
     public ManifestEntrySpool(string path)
     {
-        _file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose);
-        _writer = ManifestJson.NewWriter(_file);
+        _file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 0, FileOptions.DeleteOnClose);
+        _json = ManifestJson.NewOutput(_file);
 
-        // The same nesting as in the manifest, so indentation and separators come out the same.
-        _writer.WriteStartObject();
-        _writer.WritePropertyName(ManifestJson.EntriesProperty);
-        _writer.WriteStartArray();
-        _writer.Flush();
-        _start = _file.Position;
+        // The same nesting as in the manifest, so indentation and separators come out the same;
+        // the opening itself is the manifest's to write.
+        _json.Writer.WriteStartObject();
+        _json.Writer.WritePropertyName(ManifestJson.EntriesProperty);
+        _json.Writer.WriteStartArray();
+        _json.Discard();
     }
 
     public int Count { get; private set; }
 
     public void Add(ManifestEntry entry)
     {
-        JsonSerializer.Serialize(_writer, entry, ManifestJsonContext.Default.ManifestEntry);
-        ManifestJson.FlushWhenFull(_writer);
+        JsonSerializer.Serialize(_json.Writer, entry, ManifestJsonContext.Default.ManifestEntry);
+        _json.SpillWhenFull();
         Count++;
     }
 
     /// <summary>Copies the serialized entries, from the first one's line break to the last one's closing brace.</summary>
     public void CopyTo(Stream output)
     {
-        _writer.Flush();
-        _file.Flush();
+        _json.Spill();
         var end = _file.Position;
-        _file.Position = _start;
-        var remaining = end - _start;
+        _file.Position = 0;
+        var remaining = end;
         var buffer = new byte[1 << 16];
         while (remaining > 0)
         {
@@ -62,7 +60,7 @@ internal sealed class ManifestEntrySpool : IDisposable
 
     public void Dispose()
     {
-        _writer.Dispose();
+        _json.Dispose();
         _file.Dispose();
     }
 }

@@ -20,8 +20,8 @@ internal sealed partial class ManifestJsonContext : JsonSerializerContext;
 /// </summary>
 public static class ManifestJson
 {
-    private const int FlushThreshold = 1 << 16;
     internal const string EntriesProperty = "entries";
+    internal static readonly JsonWriterOptions WriterOptions = new() { Indented = true, Encoder = ManifestJsonContext.Default.Options.Encoder };
 
     /// <summary>The manifest as one array of exactly its size (the tar header needs the size and digest up front).</summary>
     public static byte[] Serialize(Manifest manifest)
@@ -48,9 +48,9 @@ public static class ManifestJson
     public static void Write(Manifest manifest, Stream output)
     {
         ArgumentNullException.ThrowIfNull(manifest);
-        using var writer = NewWriter(output);
-        WriteObject(writer, manifest);
-        writer.Flush();
+        using var json = NewOutput(output);
+        WriteObject(json, manifest);
+        json.Spill();
     }
 
     /// <summary>
@@ -83,14 +83,14 @@ public static class ManifestJson
         output.Write(System.Text.Encoding.UTF8.GetBytes($"{newLine}  ]{newLine}}}"));
     }
 
-    internal static Utf8JsonWriter NewWriter(Stream output) =>
-        new(output, new JsonWriterOptions { Indented = true, Encoder = ManifestJsonContext.Default.Options.Encoder });
+    internal static JsonOutput NewOutput(Stream output) => new(output, WriterOptions);
 
     /// <summary>
     /// Writes the manifest as a JSON object at the writer's position, byte for byte as the serializer would.
     /// </summary>
-    internal static void WriteObject(Utf8JsonWriter writer, Manifest manifest)
+    internal static void WriteObject(JsonOutput json, Manifest manifest)
     {
+        var writer = json.Writer;
         var context = ManifestJsonContext.Default;
         var head = JsonSerializer.SerializeToNode(manifest with { Entries = [] }, context.Manifest)!.AsObject();
         writer.WriteStartObject();
@@ -103,7 +103,7 @@ public static class ManifestJson
                 foreach (var entry in manifest.Entries)
                 {
                     JsonSerializer.Serialize(writer, entry, context.ManifestEntry);
-                    FlushWhenFull(writer);
+                    json.SpillWhenFull();
                 }
 
                 writer.WriteEndArray();
@@ -134,14 +134,6 @@ public static class ManifestJson
         else
         {
             value.WriteTo(writer, options);
-        }
-    }
-
-    internal static void FlushWhenFull(Utf8JsonWriter writer)
-    {
-        if (writer.BytesPending >= FlushThreshold)
-        {
-            writer.Flush();
         }
     }
 
@@ -195,31 +187,5 @@ public static class ManifestJson
         }
 
         return manifest;
-    }
-
-    /// <summary>A sink that only counts, to size the manifest's array before filling it.</summary>
-    private sealed class CountingStream : Stream
-    {
-        private long _length;
-
-        public override bool CanRead => false;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => _length;
-        public override long Position { get => _length; set => throw new NotSupportedException(); }
-
-        public override void Write(byte[] buffer, int offset, int count) => _length += count;
-
-        public override void Write(ReadOnlySpan<byte> buffer) => _length += buffer.Length;
-
-        public override void Flush()
-        {
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }

@@ -22,7 +22,7 @@ internal interface IPackedFileSource : IDisposable
 }
 
 /// <summary>Reads, hashes and scans each file on the writing thread, as the tar writer pulls its bytes.</summary>
-internal sealed class InlineFileSource(ScanOptions scan) : IPackedFileSource
+internal sealed class InlineFileSource(ScanOptions scan, CancellationToken cancellationToken) : IPackedFileSource
 {
     private readonly FileAnalyzer _analyzer = new(scan.Prefix);
     private readonly ContentScanner _scanner = new FileAnalyzer(scan.Prefix).Begin();
@@ -37,7 +37,7 @@ internal sealed class InlineFileSource(ScanOptions scan) : IPackedFileSource
 
         _scanner.Reset();
         var path = planned.SourcePath!;
-        var stream = new ScanningReadStream(PrefixInventory.OpenForScan(path), path, planned.Entry.Size, _scanner);
+        var stream = new ScanningReadStream(PrefixInventory.OpenSequential(path), path, planned.Entry.Size, _scanner, cancellationToken);
         return new StreamedFile(planned, stream, () => PackedFileReader.Complete(planned, stream, _scanner, _analyzer, scan));
     }
 

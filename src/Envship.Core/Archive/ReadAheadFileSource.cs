@@ -23,13 +23,16 @@ internal sealed class ReadAheadFileSource : IPackedFileSource
     private const int BatchesAhead = 16;
 
     private readonly ReadAheadQueue<Batch> _batches;
+    private readonly CancellationToken _cancellationToken;
     private Batch? _batch;
     private int _next;
 
     /// <param name="items">The walked items, read at <paramref name="files"/> only.</param>
     /// <param name="files">Indexes of the regular files to read, in archive order.</param>
-    public ReadAheadFileSource(IReadOnlyList<InventoryItem> items, IReadOnlyList<int> files, ScanOptions scan)
+    /// <param name="cancellationToken">Checked at every piece, so a stop request does not wait for the end of a large file.</param>
+    public ReadAheadFileSource(IReadOnlyList<InventoryItem> items, IReadOnlyList<int> files, ScanOptions scan, CancellationToken cancellationToken)
     {
+        _cancellationToken = cancellationToken;
         _batches = new ReadAheadQueue<Batch>("envship read-ahead", BatchesAhead, queue => Produce(queue, items, files, scan), batch => batch.Release());
     }
 
@@ -57,6 +60,7 @@ internal sealed class ReadAheadFileSource : IPackedFileSource
     /// </summary>
     private Piece Take()
     {
+        _cancellationToken.ThrowIfCancellationRequested();
         while (_batch is null || _next == _batch.Pieces.Count)
         {
             _batch?.Release();
@@ -90,7 +94,7 @@ internal sealed class ReadAheadFileSource : IPackedFileSource
                 batch = Add(queue, batch, new Piece { Item = planned });
                 scanner.Reset();
                 var path = planned.SourcePath!;
-                using var stream = new ScanningReadStream(PrefixInventory.OpenForScan(path), path, planned.Entry.Size, scanner);
+                using var stream = new ScanningReadStream(PrefixInventory.OpenSequential(path), path, planned.Entry.Size, scanner);
                 batch = AddContent(queue, batch, stream, planned.Entry.Size);
                 var (item, warnings) = PackedFileReader.Complete(planned, stream, scanner, analyzer, scan);
                 batch = Add(queue, batch, new Piece { Item = item, Warnings = warnings, IsEnd = true });
@@ -116,7 +120,9 @@ internal sealed class ReadAheadFileSource : IPackedFileSource
         {
             var free = batch.Free;
             var want = (int)Math.Min(remaining, free.Length);
-            var length = data.ReadAtLeast(free[..want], want, throwOnEndOfStream: false);
+
+            // The byte to spare lets a scanning stream see the file's end in the same read.
+            var length = data.ReadAtLeast(free[..Math.Min(free.Length, want + 1)], want, throwOnEndOfStream: false);
             remaining -= length;
             batch = Add(queue, batch, new Piece { Buffer = batch.Buffer, Offset = batch.Used, Length = length });
             if (length < want)

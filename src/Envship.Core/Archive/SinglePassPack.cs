@@ -20,8 +20,9 @@ internal static class SinglePassPack
     /// Archives every planned item, spooling its manifest entry and adding it to the tally as it goes.
     /// Each item is dropped from the plan once written, so memory shrinks as the pack proceeds.
     /// </summary>
+    /// <param name="openWriter">Called once the read-ahead has started, so that whatever opening the output waits for overlaps with reading.</param>
     public static void WriteMembers(
-        TarArchiveWriter writer,
+        Func<TarArchiveWriter> openWriter,
         PlannedInventory plan,
         ScanOptions scan,
         int jobs,
@@ -39,7 +40,8 @@ internal static class SinglePassPack
 
         // The read-ahead reads a planned item before the file's end reaches this thread, which only
         // then drops the item: the two never touch the same slot at the same time.
-        using IPackedFileSource source = jobs > 1 ? new ReadAheadFileSource(items, files, scan) : new InlineFileSource(scan);
+        using IPackedFileSource source = jobs > 1 ? new ReadAheadFileSource(items, files, scan, cancellationToken) : new InlineFileSource(scan, cancellationToken);
+        var writer = openWriter();
         for (var i = 0; i < items.Length; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();

@@ -58,15 +58,16 @@ public sealed record Receipt
         var path = Path.Combine(prefix, RelativePath);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
-        using (var writer = ManifestJson.NewWriter(file))
+        using (var json = ManifestJson.NewOutput(file))
         {
-            Write(writer);
-            writer.Flush();
+            Write(json);
+            json.Spill();
         }
     }
 
-    private void Write(Utf8JsonWriter writer)
+    private void Write(JsonOutput json)
     {
+        var writer = json.Writer;
         var outline = this with { Files = new Dictionary<string, string>(), Manifest = Manifest with { Entries = [] } };
         var head = JsonSerializer.SerializeToNode(outline, ReceiptJsonContext.Default.Receipt)!.AsObject();
         writer.WriteStartObject();
@@ -80,13 +81,13 @@ public sealed record Receipt
                     foreach (var (file, sha256) in Files)
                     {
                         writer.WriteString(file, sha256);
-                        ManifestJson.FlushWhenFull(writer);
+                        json.SpillWhenFull();
                     }
 
                     writer.WriteEndObject();
                     break;
                 case "manifest":
-                    ManifestJson.WriteObject(writer, Manifest);
+                    ManifestJson.WriteObject(json, Manifest);
                     break;
                 default:
                     ManifestJson.WriteValue(writer, value, ReceiptJsonContext.Default.Options);

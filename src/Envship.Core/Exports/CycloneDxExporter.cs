@@ -16,12 +16,12 @@ public static class CycloneDxExporter
         var components = new JsonArray();
         foreach (var (package, purl, _) in conda)
         {
-            components.Add(CondaComponent(package, purl));
+            components.Add((JsonNode)CondaComponent(package, purl));
         }
 
         foreach (var (distribution, purl) in pip)
         {
-            components.Add(new JsonObject
+            components.Add((JsonNode)new JsonObject
             {
                 ["type"] = "library",
                 ["bom-ref"] = purl,
@@ -33,7 +33,7 @@ public static class CycloneDxExporter
 
         var dependencies = new JsonArray
         {
-            new JsonObject
+            (JsonNode)new JsonObject
             {
                 ["ref"] = rootRef,
                 ["dependsOn"] = Strings(conda.Select(c => c.Purl).Concat(pip.Select(p => p.Purl))),
@@ -41,12 +41,12 @@ public static class CycloneDxExporter
         };
         foreach (var (_, purl, dependsOn) in conda)
         {
-            dependencies.Add(new JsonObject { ["ref"] = purl, ["dependsOn"] = Strings(dependsOn) });
+            dependencies.Add((JsonNode)new JsonObject { ["ref"] = purl, ["dependsOn"] = Strings(dependsOn) });
         }
 
         foreach (var (_, purl) in pip)
         {
-            dependencies.Add(new JsonObject { ["ref"] = purl, ["dependsOn"] = new JsonArray() });
+            dependencies.Add((JsonNode)new JsonObject { ["ref"] = purl, ["dependsOn"] = new JsonArray() });
         }
 
         var metadata = new JsonObject
@@ -56,7 +56,7 @@ public static class CycloneDxExporter
             {
                 ["components"] = new JsonArray
                 {
-                    new JsonObject { ["type"] = "application", ["name"] = "envship", ["version"] = Deployer.EnvshipVersion },
+                    (JsonNode)new JsonObject { ["type"] = "application", ["name"] = "envship", ["version"] = Deployer.EnvshipVersion },
                 },
             },
             ["component"] = new JsonObject
@@ -100,12 +100,12 @@ public static class CycloneDxExporter
         var hashes = new JsonArray();
         if (SbomContent.IsHex(package.Sha256, 64))
         {
-            hashes.Add(new JsonObject { ["alg"] = "SHA-256", ["content"] = package.Sha256!.ToLowerInvariant() });
+            hashes.Add((JsonNode)new JsonObject { ["alg"] = "SHA-256", ["content"] = package.Sha256!.ToLowerInvariant() });
         }
 
         if (SbomContent.IsHex(package.Md5, 32))
         {
-            hashes.Add(new JsonObject { ["alg"] = "MD5", ["content"] = package.Md5!.ToLowerInvariant() });
+            hashes.Add((JsonNode)new JsonObject { ["alg"] = "MD5", ["content"] = package.Md5!.ToLowerInvariant() });
         }
 
         if (hashes.Count > 0)
@@ -116,12 +116,12 @@ public static class CycloneDxExporter
         if (package.License is { Length: > 0 } license)
         {
             // A free-text name is always valid; conda's license fields are often not SPDX ids.
-            component["licenses"] = new JsonArray { new JsonObject { ["license"] = new JsonObject { ["name"] = license } } };
+            component["licenses"] = new JsonArray(new JsonObject { ["license"] = new JsonObject { ["name"] = license } });
         }
 
         if (package.Url is { Length: > 0 } url)
         {
-            component["externalReferences"] = new JsonArray { new JsonObject { ["type"] = "distribution", ["url"] = url } };
+            component["externalReferences"] = new JsonArray(new JsonObject { ["type"] = "distribution", ["url"] = url });
         }
 
         return component;

@@ -18,25 +18,25 @@ public static class SpdxExporter
         foreach (var (package, purl, _) in conda)
         {
             var id = Id(ids, "conda", package.Name, purl);
-            packages.Add(Package(id, package.Name, package.Version, package.Url, purl, package.Sha256, package.Md5, package.License));
+            packages.Add((JsonNode)Package(id, package.Name, package.Version, package.Url, purl, package.Sha256, package.Md5, package.License));
         }
 
         foreach (var (distribution, purl) in pip)
         {
             var id = Id(ids, "pypi", distribution.Name, purl);
-            packages.Add(Package(id, distribution.Name, distribution.Version, null, purl, null, null, null));
+            packages.Add((JsonNode)Package(id, distribution.Name, distribution.Version, null, purl, null, null, null));
         }
 
         foreach (var id in ids.Values)
         {
-            relationships.Add(Relationship("SPDXRef-DOCUMENT", "DESCRIBES", id));
+            relationships.Add((JsonNode)Relationship("SPDXRef-DOCUMENT", "DESCRIBES", id));
         }
 
         foreach (var (_, purl, dependsOn) in conda)
         {
             foreach (var dependency in dependsOn)
             {
-                relationships.Add(Relationship(ids[purl], "DEPENDS_ON", ids[dependency]));
+                relationships.Add((JsonNode)Relationship(ids[purl], "DEPENDS_ON", ids[dependency]));
             }
         }
 
@@ -52,7 +52,7 @@ public static class SpdxExporter
             ["creationInfo"] = new JsonObject
             {
                 ["created"] = SbomContent.Timestamp(environment.Created),
-                ["creators"] = new JsonArray { $"Tool: envship-{Deployer.EnvshipVersion}" },
+                ["creators"] = new JsonArray(JsonValue.Create($"Tool: envship-{Deployer.EnvshipVersion}")),
             },
         };
         content.Remove("packages");
@@ -75,12 +75,12 @@ public static class SpdxExporter
         var checksums = new JsonArray();
         if (SbomContent.IsHex(sha256, 64))
         {
-            checksums.Add(new JsonObject { ["algorithm"] = "SHA256", ["checksumValue"] = sha256!.ToLowerInvariant() });
+            checksums.Add((JsonNode)new JsonObject { ["algorithm"] = "SHA256", ["checksumValue"] = sha256!.ToLowerInvariant() });
         }
 
         if (SbomContent.IsHex(md5, 32))
         {
-            checksums.Add(new JsonObject { ["algorithm"] = "MD5", ["checksumValue"] = md5!.ToLowerInvariant() });
+            checksums.Add((JsonNode)new JsonObject { ["algorithm"] = "MD5", ["checksumValue"] = md5!.ToLowerInvariant() });
         }
 
         if (checksums.Count > 0)
@@ -93,7 +93,7 @@ public static class SpdxExporter
         package["copyrightText"] = "NOASSERTION";
         package["externalRefs"] = new JsonArray
         {
-            new JsonObject { ["referenceCategory"] = "PACKAGE-MANAGER", ["referenceType"] = "purl", ["referenceLocator"] = purl },
+            (JsonNode)new JsonObject { ["referenceCategory"] = "PACKAGE-MANAGER", ["referenceType"] = "purl", ["referenceLocator"] = purl },
         };
         return package;
     }

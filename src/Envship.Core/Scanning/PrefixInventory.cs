@@ -175,6 +175,12 @@ public static class PrefixInventory
     internal static EnvshipException ChangedWhilePacking(string path, long before, long after) =>
         new(ExitCode.IoFailure, $"{path}: the file changed while it was being packed ({before} bytes, then {after}). Stop whatever is writing to the environment and pack again.");
 
+    internal static EnvshipException GrewWhilePacking(string path, long before) =>
+        new(ExitCode.IoFailure, $"{path}: the file grew while it was being packed (it had {before} bytes). Stop whatever is writing to the environment and pack again.");
+
+    /// <summary>Opens a file to be read once, front to back, with no more system calls than that needs.</summary>
+    internal static Stream OpenSequential(string path) => Platform.UnixReadStream.Open(path);
+
     internal static FileStream OpenForScan(string path) =>
         new(path, new FileStreamOptions { Mode = FileMode.Open, Access = FileAccess.Read, Share = FileShare.Read, BufferSize = 0, Options = FileOptions.SequentialScan });
 

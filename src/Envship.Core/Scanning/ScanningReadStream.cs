@@ -6,10 +6,14 @@ namespace Envship.Core.Scanning;
 /// a tar header already promised that size, so a file that changed cannot be archived silently.
 /// Seekable only so that a tar writer can ask for its length.
 /// </summary>
-internal sealed class ScanningReadStream(Stream file, string path, long declaredSize, ContentScanner scanner) : Stream
+/// <param name="file">Read forward only; a read that returns less than asked is taken as its end, as for any regular file.</param>
+internal sealed class ScanningReadStream(Stream file, string path, long declaredSize, ContentScanner scanner, CancellationToken cancellationToken = default) : Stream
 {
     private const int CopyBufferSize = 1 << 20;
     private long _position;
+
+    // Set once a read came back short of what was asked: the file ended there, so no probe for more is needed.
+    private bool _endSeen;
 
     public override bool CanRead => true;
     public override bool CanSeek => true;
@@ -26,10 +30,11 @@ internal sealed class ScanningReadStream(Stream file, string path, long declared
 
     public override int Read(Span<byte> buffer)
     {
-        var wanted = (int)Math.Min(buffer.Length, declaredSize - _position);
-        if (wanted == 0)
+        cancellationToken.ThrowIfCancellationRequested();
+        var remaining = declaredSize - _position;
+        if (remaining == 0)
         {
-            if (buffer.Length > 0 && _position == declaredSize)
+            if (buffer.Length > 0)
             {
                 RefuseIfLonger();
             }
@@ -37,12 +42,21 @@ internal sealed class ScanningReadStream(Stream file, string path, long declared
             return 0;
         }
 
-        var read = file.Read(buffer[..wanted]);
+        // One byte more than is left, where the buffer has room: a longer file then shows in this
+        // same read, and a short read proves the end without another system call.
+        var asked = (int)Math.Min(buffer.Length, remaining + 1);
+        var read = file.Read(buffer[..asked]);
         if (read == 0)
         {
             throw PrefixInventory.ChangedWhilePacking(path, declaredSize, _position);
         }
 
+        if (read > remaining)
+        {
+            throw PrefixInventory.GrewWhilePacking(path, declaredSize);
+        }
+
+        _endSeen = read < asked;
         scanner.Append(buffer[..read]);
         _position += read;
         return read;
@@ -63,7 +77,7 @@ internal sealed class ScanningReadStream(Stream file, string path, long declared
     public override void CopyTo(Stream destination, int bufferSize)
     {
         ArgumentNullException.ThrowIfNull(destination);
-        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent((int)Math.Clamp(declaredSize, 1, CopyBufferSize));
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent((int)Math.Clamp(declaredSize + 1, 1, CopyBufferSize));
         try
         {
             int read;
@@ -109,10 +123,17 @@ internal sealed class ScanningReadStream(Stream file, string path, long declared
 
     private void RefuseIfLonger()
     {
+        if (_endSeen)
+        {
+            return;
+        }
+
         Span<byte> probe = stackalloc byte[1];
         if (file.Read(probe) > 0)
         {
-            throw PrefixInventory.ChangedWhilePacking(path, declaredSize, declaredSize + 1 + Math.Max(0, file.Length - file.Position));
+            throw PrefixInventory.GrewWhilePacking(path, declaredSize);
         }
+
+        _endSeen = true;
     }
 }

@@ -1,11 +1,12 @@
 using System.Buffers;
+using Envship.Core.Platform;
 
 namespace Envship.Core.Archive.Compression;
 
 /// <summary>Compresses what is written to it into one zstd frame through libzstd, and ends the frame when disposed.</summary>
 internal sealed unsafe class NativeZstdCompressionStream : Stream
 {
-    private const int OutputSize = 1 << 20;
+    private const int OutputSize = WriteSize.Max;
     private const int JobSize = 2 << 20;
     private readonly Stream _output;
     private readonly bool _leaveOpen;
