@@ -176,7 +176,7 @@ public static class PrefixInventory
         new(ExitCode.IoFailure, $"{path}: the file changed while it was being packed ({before} bytes, then {after}). Stop whatever is writing to the environment and pack again.");
 
     internal static EnvshipException GrewWhilePacking(string path, long before) =>
-        new(ExitCode.IoFailure, $"{path}: the file grew while it was being packed (it had {before} bytes). Stop whatever is writing to the environment and pack again.");
+        new(ExitCode.IoFailure, $"{path}: the file changed while it was being packed (it grew past its {before} bytes). Stop whatever is writing to the environment and pack again.");
 
     /// <summary>Opens a file to be read once, front to back, with no more system calls than that needs.</summary>
     internal static Stream OpenSequential(string path) => Platform.UnixReadStream.Open(path);
