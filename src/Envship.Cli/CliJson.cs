@@ -20,7 +20,7 @@ public sealed record PackSummary(
 
 public sealed record DeploySummary(
     string Destination,
-    string ArchiveSha256,
+    string ManifestSha256,
     string SourcePrefix,
     int FilesRelocated,
     IReadOnlyList<RelocationWarning> RelocationWarnings,
@@ -33,7 +33,7 @@ public sealed record DeploySummary(
 public sealed record DryRunSummary(
     bool DryRun,
     string Destination,
-    string ArchiveSha256,
+    string ManifestSha256,
     int MembersChecked,
     string? GlibcFloor,
     string? HostGlibc,
@@ -46,7 +46,7 @@ public sealed record DryRunSummary(
     {
         ArgumentNullException.ThrowIfNull(result);
         var plan = result.Plan;
-        return new DryRunSummary(true, plan.Destination, result.ArchiveSha256, result.MembersChecked, plan.Manifest.GlibcFloor, plan.HostGlibc, plan.Disk, plan.Manifest.Summary, plan.Warnings, [.. plan.Notes, .. plan.Manifest.Warnings]);
+        return new DryRunSummary(true, plan.Destination, result.ManifestSha256, result.MembersChecked, plan.Manifest.GlibcFloor, plan.HostGlibc, plan.Disk, plan.Manifest.Summary, plan.Warnings, [.. plan.Notes, .. plan.Manifest.Warnings]);
     }
 }
 

@@ -20,7 +20,7 @@ public sealed class CrashSafetyTests(ReplaceArchives archives, ITestOutputHelper
         var destination = archives.Work.Combine("crash", "env");
         var parent = Path.GetDirectoryName(destination)!;
         CliRunner.RunOk("deploy", archives.A, "--prefix", destination, "-q");
-        var shaA = Receipt.Load(destination).ArchiveSha256;
+        var shaA = Receipt.Load(destination).ManifestSha256!;
 
         // Unkilled runs in their own process measure how long a deploy takes, to spread the kills over it.
         var observed = new List<TimeSpan>();
@@ -32,7 +32,7 @@ public sealed class CrashSafetyTests(ReplaceArchives archives, ITestOutputHelper
             Assert.True(run.ExitCode == 0, run.StdErr);
         }
 
-        var shaB = Receipt.Load(destination).ArchiveSha256;
+        var shaB = Receipt.Load(destination).ManifestSha256!;
         Assert.NotEqual(shaA, shaB);
 
         var random = new Random(20261125);
@@ -58,7 +58,7 @@ public sealed class CrashSafetyTests(ReplaceArchives archives, ITestOutputHelper
 
             var verify = CliRunner.Run("verify", destination);
             Assert.True(verify.ExitCode == 0, $"kill {i} after {delay.TotalMilliseconds:0} ms: {verify.All}");
-            var sha = Receipt.Load(destination).ArchiveSha256;
+            var sha = Receipt.Load(destination).ManifestSha256!;
             Assert.Contains(sha, new[] { shaA, shaB });
             var expectedNew = next == archives.A ? shaA : shaB;
             if (sha == expectedNew)
@@ -71,7 +71,7 @@ public sealed class CrashSafetyTests(ReplaceArchives archives, ITestOutputHelper
             }
 
             CliRunner.RunOk("deploy", next, "--prefix", destination, "-q", "--replace");
-            Assert.Equal(expectedNew, Receipt.Load(destination).ArchiveSha256);
+            Assert.Equal(expectedNew, Receipt.Load(destination).ManifestSha256);
             Assert.Empty(Directory.EnumerateDirectories(parent, "*" + StagingDirectory.Marker + "*"));
             current = next;
         }

@@ -13,11 +13,11 @@ public sealed class RollbackTests(ReplaceArchives archives) : IClassFixture<Repl
         var destination = archives.Work.Combine("rollback", "env");
         CliRunner.RunOk("deploy", archives.A, "--prefix", destination, "-q");
         var treeA = TreeSnapshot.Take(destination);
-        var shaA = Receipt.Load(destination).ArchiveSha256;
+        var shaA = Receipt.Load(destination).ManifestSha256!;
 
         CliRunner.RunOk("deploy", archives.B, "--prefix", destination, "-q", "--replace");
         var treeB = TreeSnapshot.Take(destination);
-        var shaB = Receipt.Load(destination).ArchiveSha256;
+        var shaB = Receipt.Load(destination).ManifestSha256!;
         Assert.NotEqual(shaA, shaB);
         Assert.Equal(0, CliRunner.Run("verify", destination).ExitCode);
 
@@ -26,7 +26,7 @@ public sealed class RollbackTests(ReplaceArchives archives) : IClassFixture<Repl
         {
             var versions = json.RootElement.EnumerateArray().ToList();
             Assert.Equal(["current", "previous"], versions.Select(v => v.GetProperty("slot").GetString()));
-            Assert.Equal([shaB, shaA], versions.Select(v => v.GetProperty("archive_sha256").GetString()));
+            Assert.Equal([shaB, shaA], versions.Select(v => v.GetProperty("manifest_sha256").GetString()));
             Assert.Equal([archives.B, archives.A], versions.Select(v => v.GetProperty("archive_path").GetString()));
             Assert.All(versions, v => Assert.Equal(System.Text.Json.JsonValueKind.Null, v.GetProperty("signer_key_id").ValueKind));
             Assert.All(versions, v => Assert.True(v.GetProperty("deployed_at").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddHours(-1)));
@@ -70,7 +70,7 @@ public sealed class RollbackTests(ReplaceArchives archives) : IClassFixture<Repl
 
         var layout = DeployLayout.For(destination);
         Assert.Equal([layout.Destination, layout.Previous], DeployedVersions.List(destination).Select(v => v.Path));
-        Assert.Equal(Receipt.Load(layout.Previous).ArchiveSha256, DeployedVersions.List(destination)[1].ArchiveSha256);
+        Assert.Equal(Receipt.Load(layout.Previous).ManifestSha256, DeployedVersions.List(destination)[1].ManifestSha256);
         Assert.Equal(["lock", "previous"], Directory.EnumerateFileSystemEntries(layout.StateDirectory).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 

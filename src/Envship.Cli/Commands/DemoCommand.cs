@@ -34,7 +34,7 @@ internal static class DemoCommand
                 Directory.Move(source, source + ".moved-away");
                 clock.Restart();
                 var deployed = Deployer.Deploy(new DeployOptions { ArchivePath = archive, Destination = destination }, cancellationToken);
-                console.Line($"3. moved the source away and deployed to {destination}: {deployed.FilesRelocated} files relocated, sha256 {deployed.ArchiveSha256[..16]}..., {clock.Elapsed.TotalMilliseconds:0} ms");
+                console.Line($"3. moved the source away and deployed to {destination}: {deployed.FilesRelocated} files relocated, manifest sha256 {deployed.ManifestSha256[..16]}..., {clock.Elapsed.TotalMilliseconds:0} ms");
 
                 var report = PrefixVerifier.Verify(destination, cancellationToken: cancellationToken);
                 console.Line($"4. verify: {(report.IsClean ? "clean" : "DRIFT")}, {report.Checked} entries checked");

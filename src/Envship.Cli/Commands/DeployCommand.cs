@@ -67,7 +67,7 @@ internal static class DeployCommand
                 if (parse.GetValue(json))
                 {
                     console.Json(
-                        new DeploySummary(result.Destination, result.ArchiveSha256, result.Manifest.SourcePrefix, result.FilesRelocated, result.Warnings, result.AddedFiles, result.ActivationCommand, Math.Round(clock.Elapsed.TotalSeconds, 3), result.Signature?.KeyId, result.Signature?.TrustedComment),
+                        new DeploySummary(result.Destination, result.ManifestSha256, result.Manifest.SourcePrefix, result.FilesRelocated, result.Warnings, result.AddedFiles, result.ActivationCommand, Math.Round(clock.Elapsed.TotalSeconds, 3), result.Signature?.KeyId, result.Signature?.TrustedComment),
                         CliJsonContext.Default.DeploySummary);
                     return 0;
                 }
@@ -89,7 +89,7 @@ internal static class DeployCommand
                         console.Error($"envship: signature good, from key {signature.KeyId}; trusted comment: {signature.TrustedComment}");
                     }
 
-                    console.Error($"envship: deployed {result.Manifest.Summary.Files} files to {result.Destination} ({result.FilesRelocated} relocated from {result.Manifest.SourcePrefix}) in {clock.Elapsed.TotalSeconds:0.0} s; verified sha256 {result.ArchiveSha256}.");
+                    console.Error($"envship: deployed {result.Manifest.Summary.Files} files to {result.Destination} ({result.FilesRelocated} relocated from {result.Manifest.SourcePrefix}) in {clock.Elapsed.TotalSeconds:0.0} s; every file verified against manifest sha256 {result.ManifestSha256}.");
                     console.Line($"To activate:  {result.ActivationCommand}");
                 }
                 else

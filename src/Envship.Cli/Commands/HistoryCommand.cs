@@ -39,9 +39,9 @@ internal static class HistoryCommand
     {
         foreach (var version in versions)
         {
-            console.Line(version.ArchiveSha256 is null
+            console.Line(version.DeployedAt is null
                 ? $"{version.Slot,-9} {version.Path}: not deployed by envship"
-                : $"{version.Slot,-9} sha256 {version.ArchiveSha256}  deployed {version.DeployedAt!.Value.ToString("u", CultureInfo.InvariantCulture)}  from {version.ArchivePath}  signer {version.SignerKeyId ?? "(unsigned)"}");
+                : $"{version.Slot,-9} manifest sha256 {version.ManifestSha256 ?? "(not recorded)"}  deployed {version.DeployedAt!.Value.ToString("u", CultureInfo.InvariantCulture)}  from {version.ArchivePath}  signer {version.SignerKeyId ?? "(unsigned)"}");
         }
     }
 }

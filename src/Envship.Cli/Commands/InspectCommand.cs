@@ -20,7 +20,13 @@ internal static class InspectCommand
         {
             try
             {
-                var manifest = ArchiveReader.ReadManifestOnly(parse.GetValue(archive)!);
+                Manifest manifest;
+                string digest;
+                using (var reader = ArchiveReader.Open(parse.GetValue(archive)!))
+                {
+                    (manifest, digest) = (reader.Manifest, reader.ManifestSha256);
+                }
+
                 if (parse.GetValue(json))
                 {
                     console.Line(Encoding.UTF8.GetString(ManifestJson.Serialize(manifest)));
@@ -28,6 +34,7 @@ internal static class InspectCommand
                 else
                 {
                     Describe(console, manifest);
+                    console.Line($"manifest:      sha256 {digest} (what 'envship history' shows once deployed)");
                     console.Line($"signature:     {SignatureStatus(parse.GetValue(archive)!, parse.GetValue(verifyKey) ?? [])}");
                 }
 

@@ -14,7 +14,7 @@ internal static class PlanRenderer
         var policy = plan.Policy;
         yield return $"dry run: nothing was written. A deploy would succeed.";
         yield return $"destination: {plan.Destination}";
-        yield return $"archive: sha256 {result.ArchiveSha256}, {result.MembersChecked} members read and verified against the manifest";
+        yield return $"archive: {result.MembersChecked} members read and verified against the manifest (sha256 {result.ManifestSha256})";
         yield return result.Signature is { } signature
             ? $"signature: good, from key {signature.KeyId}; trusted comment: {signature.TrustedComment}"
             : "signature: not checked (no --verify-key)";

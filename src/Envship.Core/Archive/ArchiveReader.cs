@@ -21,7 +21,7 @@ public sealed record ArchiveMember(string Path, EntryType Type, string? LinkTarg
 public sealed partial class ArchiveReader : IDisposable
 {
     private readonly FileStream? _file;
-    private readonly ReadAheadHashingStream? _raw;
+    private readonly ReadAheadStream? _raw;
     private readonly Stream? _decompressed;
     private readonly ExpansionLimitStream? _limited;
     /// <summary>
@@ -41,8 +41,9 @@ public sealed partial class ArchiveReader : IDisposable
     private TarEntry? _pending;
     private string? _lastMember;
 
-    private ArchiveReader(string path, ArchiveFormat format, FileStream? file, ReadAheadHashingStream? raw, Stream? decompressed, ExpansionLimitStream? limited, TarReader? tar, Manifest manifest, string memberPrefix)
+    private ArchiveReader(string path, ArchiveFormat format, FileStream? file, ReadAheadStream? raw, Stream? decompressed, ExpansionLimitStream? limited, TarReader? tar, Manifest manifest, string manifestSha256, string memberPrefix)
     {
+        ManifestSha256 = manifestSha256;
         _limited = limited;
         ArchivePath = path;
         Format = format;
@@ -58,6 +59,9 @@ public sealed partial class ArchiveReader : IDisposable
     public ArchiveFormat Format { get; }
     public Manifest Manifest { get; }
 
+    /// <summary>The SHA-256 of the manifest's bytes, checked against the digest the archive carries: the identity of its content.</summary>
+    public string ManifestSha256 { get; }
+
     public static ArchiveReader Open(string path)
     {
         if (Directory.Exists(path))
@@ -69,13 +73,17 @@ public sealed partial class ArchiveReader : IDisposable
             }
 
             Manifest directoryManifest;
-            using (var json = new FileStream(manifestPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan))
+            string directoryDigest;
+            using (var manifestFile = new FileStream(manifestPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan))
+            using (var json = new HashingReadStream(manifestFile))
             {
                 directoryManifest = ParseManifest(json, manifestPath, path);
+                json.CopyTo(Stream.Null);
+                directoryDigest = json.HashHex();
             }
 
             ManifestValidator.Validate(directoryManifest, path);
-            return new ArchiveReader(path, ArchiveFormat.Directory, null, null, null, null, null, directoryManifest, "");
+            return new ArchiveReader(path, ArchiveFormat.Directory, null, null, null, null, null, directoryManifest, directoryDigest, "");
         }
 
         if (!File.Exists(path))
@@ -84,7 +92,7 @@ public sealed partial class ArchiveReader : IDisposable
         }
 
         var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-        ReadAheadHashingStream? raw = null;
+        ReadAheadStream? raw = null;
         try
         {
             Span<byte> head = stackalloc byte[512];
@@ -92,7 +100,7 @@ public sealed partial class ArchiveReader : IDisposable
             file.Position = 0;
             var format = ArchiveFormats.Detect(head[..headLength])
                 ?? throw new EnvshipException(ExitCode.DamagedArchive, $"{path}: not a tar, tar.zst or tar.gz archive (unknown leading bytes). Pass a file made by 'envship pack'.");
-            raw = new ReadAheadHashingStream(file);
+            raw = new ReadAheadStream(file);
             Stream decompressed = format switch
             {
                 ArchiveFormat.TarZst => ZstdStreams.Decompressor(raw),
@@ -101,10 +109,10 @@ public sealed partial class ArchiveReader : IDisposable
             };
             var limited = new ExpansionLimitStream(decompressed, path);
             var tar = new TarReader(limited, leaveOpen: true);
-            var (manifest, prefix) = ReadManifest(path, tar, digestRequired: format == ArchiveFormat.Tar);
+            var (manifest, digest, prefix) = ReadManifest(path, tar, digestRequired: format == ArchiveFormat.Tar);
             ManifestValidator.Validate(manifest, path);
             limited.Limit = ExpansionLimitStream.BudgetFor(manifest, limited.BytesRead);
-            return new ArchiveReader(path, format, file, raw, decompressed, limited, tar, manifest, prefix);
+            return new ArchiveReader(path, format, file, raw, decompressed, limited, tar, manifest, digest, prefix);
         }
         catch
         {
@@ -160,12 +168,15 @@ public sealed partial class ArchiveReader : IDisposable
         }
     }
 
-    /// <summary>Reads whatever follows the last member so the digest covers every byte of the file.</summary>
-    public string CompleteDigest()
+    /// <summary>
+    /// Reads whatever follows the last member, so the frame checksums and the expansion limit cover
+    /// every byte of the file and damage after the last member is still found.
+    /// </summary>
+    public void ReadToEnd()
     {
         if (_raw is null)
         {
-            return Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(System.IO.Path.Combine(ArchivePath, Manifest.EntryName))));
+            return;
         }
 
         try
@@ -177,8 +188,6 @@ public sealed partial class ArchiveReader : IDisposable
         {
             throw Damaged(ex);
         }
-
-        return _raw.HashHex();
     }
 
     /// <summary>Wraps a failure of the decompressor or tar reader as damage, naming the last good member.</summary>
@@ -383,7 +392,7 @@ public sealed partial class ArchiveReader : IDisposable
         }
     }
 
-    private static (Manifest Manifest, string MemberPrefix) ReadManifest(string path, TarReader tar, bool digestRequired)
+    private static (Manifest Manifest, string Sha256, string MemberPrefix) ReadManifest(string path, TarReader tar, bool digestRequired)
     {
         TarEntry? first;
         try
@@ -392,7 +401,7 @@ public sealed partial class ArchiveReader : IDisposable
         }
         catch (Exception ex) when (IsDamage(ex))
         {
-            throw new EnvshipException(ExitCode.DamagedArchive, $"{path}: cannot read the first member ({ex.Message}). The file is damaged or not an envship archive; copy it again.", ex);
+            throw new EnvshipException(ExitCode.DamagedArchive, $"{path}: cannot read the first member, '{Manifest.EntryName}' ({ex.Message}). The file is damaged or not an envship archive; copy it again.", ex);
         }
 
         if (first is null || !first.Name.EndsWith(Manifest.EntryName, StringComparison.Ordinal) || first.DataStream is null)
@@ -421,13 +430,14 @@ public sealed partial class ArchiveReader : IDisposable
             throw;
         }
 
-        ManifestDigest.Verify(first, hashing.HashHex(), path, digestRequired);
+        var digest = hashing.HashHex();
+        ManifestDigest.Verify(first, digest, path, digestRequired);
         var prefix = first.Name[..^Manifest.EntryName.Length];
         if (manifest.ArchiveRoot is null || prefix != (manifest.ArchiveRoot.Length == 0 ? "" : manifest.ArchiveRoot.TrimEnd('/') + "/"))
         {
             throw new EnvshipException(ExitCode.DamagedArchive, $"{path}: the manifest sits under '{prefix}' but declares archive root '{manifest.ArchiveRoot}'. The archive was tampered with.");
         }
 
-        return (manifest, prefix);
+        return (manifest, digest, prefix);
     }
 }

@@ -32,7 +32,7 @@ public static class EnvironmentPacker
     private static PackResult PackInOnePass(PackOptions options, string prefix, InstallationLayout layout, string output, List<string> warnings, CancellationToken cancellationToken)
     {
         var walked = Walk(options, prefix, layout, output, warnings, cancellationToken);
-        var (described, root, exports) = (walked.Described, walked.Plan!.Root, walked.Exports);
+        var (description, root) = (walked.Description, walked.Plan!.Root);
         var tally = new ManifestTally();
 
         // The head's room is sized from the planned items before the writer clears the first of them;
@@ -44,37 +44,37 @@ public static class EnvironmentPacker
         var (packed, size) = ArchiveOutput.WriteSinglePass(
             output,
             options,
-            () => HeadReserve.Total(HeadReserve.EstimateEntries(items, level), exports.GetAwaiter().GetResult()),
+            () => HeadReserve.Total(HeadReserve.EstimateEntries(items, level), description.GetAwaiter().GetResult().Exports),
             (openWriter, entries) => SinglePassPack.WriteMembers(openWriter, Interlocked.Exchange(ref walked.Plan, null)!, walked.Scan, options.Jobs, options.Progress, warnings, entries, tally, cancellationToken),
             () =>
             {
+                var (described, embedded) = description.GetAwaiter().GetResult();
                 var manifest = ManifestBuilder.Build(options, prefix, prefix, layout, described, root, tally, [], warnings);
-                var embedded = exports.GetAwaiter().GetResult();
                 return (manifest with { Metadata = EmbeddedExports.Describe(embedded) }, embedded);
             });
         return new PackResult(output, packed, size, warnings);
     }
 
     /// <summary>
-    /// Surveys, checks and walks the prefix, and starts the exports. Sizes of package files are known
-    /// from the walk (only rewritten conda-meta records change size, and they belong to no package),
-    /// so the environments are described here: the survey, with every file path of every record,
-    /// lives in this frame and the exports task only, not for the rest of the pack.
+    /// Surveys, checks and walks the prefix, and starts describing it on another thread: the
+    /// environments (sizes of package files are known from the walk; only rewritten conda-meta
+    /// records change size, and they belong to no package) and the exports. The members are
+    /// written meanwhile. The survey, with every file path of every record, and the planned
+    /// entries by path live in that task only, not for the rest of the pack.
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private static WalkedPrefix Walk(PackOptions options, string prefix, InstallationLayout layout, string output, List<string> warnings, CancellationToken cancellationToken)
     {
-        var (environments, scan, plan) = Prepare(options, prefix, layout, output, warnings, cancellationToken);
+        var (environments, scan, plan, byPath) = Prepare(options, prefix, layout, output, warnings, cancellationToken);
         warnings.AddRange(plan.Warnings);
-        var described = ManifestBuilder.DescribeEnvironments(environments, plan.Items);
-        var planned = ManifestBuilder.Build(options, prefix, prefix, layout, described, plan.Root, plan.Items, []);
-        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        return new WalkedPrefix(scan, described, Task.Run(new ExportsJob(planned, prefix, environments).Run)) { Plan = plan };
+        var created = options.Created ?? ManifestTally.NewestMtime(plan.Root, byPath.Values);
+        var job = new DescriptionJob(prefix, HostPlatform.Current.CondaSubdir, created, byPath, environments);
+        return new WalkedPrefix(scan, Task.Run(job.Run)) { Plan = plan };
     }
 
     private static PackResult PackAfterScan(PackOptions options, string prefix, InstallationLayout layout, string output, List<string> warnings, CancellationToken cancellationToken)
     {
-        var (environments, scan, plan) = Prepare(options, prefix, layout, output, warnings, cancellationToken);
+        var (environments, scan, plan, _) = Prepare(options, prefix, layout, output, warnings, cancellationToken);
         var inventory = PrefixInventory.Analyze(scan, plan, cancellationToken);
         warnings.AddRange(inventory.Warnings);
 
@@ -92,50 +92,74 @@ public static class EnvironmentPacker
         return new PackResult(output, manifest, written, warnings);
     }
 
-    /// <summary>Surveys the environments, refuses what cannot travel, claims the output and walks the prefix.</summary>
-    private static (IReadOnlyList<SurveyedEnvironment> Environments, ScanOptions Scan, PlannedInventory Plan) Prepare(
+    /// <summary>
+    /// Surveys the environments while the prefix is walked (the walk needs nothing the survey finds),
+    /// refuses what cannot travel, claims the output, and checks conda-meta against the walk.
+    /// </summary>
+    private static (IReadOnlyList<SurveyedEnvironment> Environments, ScanOptions Scan, PlannedInventory Plan, Dictionary<string, ManifestEntry> ByPath) Prepare(
         PackOptions options, string prefix, InstallationLayout layout, string output, List<string> warnings, CancellationToken cancellationToken)
     {
-        var environments = EnvironmentSurvey.Survey(prefix, layout);
+        var surveying = Task.Run(() => EnvironmentSurvey.Survey(prefix, layout), cancellationToken);
+        PlannedInventory plan;
+        try
+        {
+            plan = PrefixInventory.Plan(ScanOptions(options, prefix, layout, []), cancellationToken);
+        }
+        catch (Exception walkFailure) when (walkFailure is not OperationCanceledException)
+        {
+            // The survey's refusal (a broken conda-meta record) is what a pack without the overlap reported first.
+            surveying.GetAwaiter().GetResult();
+            throw;
+        }
+
+        var environments = surveying.GetAwaiter().GetResult();
         CheckEditable(environments, options, warnings);
         OutputFile.ClaimOrThrow(output, options.Force);
-        var scan = PackScan.Options(prefix, layout, environments, options.KeepPackageCache) with
+        var byPath = new Dictionary<string, ManifestEntry>(plan.Items.Length, StringComparer.Ordinal);
+        foreach (var item in plan.Items)
+        {
+            byPath[item.Entry.Path] = item.Entry;
+        }
+
+        CheckMissing(EnvironmentSurvey.FindMissingFiles(prefix, environments, byPath.ContainsKey), options, warnings);
+        return (environments, ScanOptions(options, prefix, layout, environments), plan, byPath);
+    }
+
+    private static ScanOptions ScanOptions(PackOptions options, string prefix, InstallationLayout layout, IReadOnlyList<SurveyedEnvironment> environments) =>
+        PackScan.Options(prefix, layout, environments, options.KeepPackageCache) with
         {
             Filter = new PathFilter(options.Excludes, options.Includes),
             Jobs = options.Jobs,
             Progress = options.Progress is null ? null : new SynchronousProgress<ScanProgress>(p => options.Progress.Report(new PackProgress(PackPhase.Scanning, p.FilesDone, p.FilesTotal, p.BytesDone, p.BytesTotal))),
         };
-        var plan = PrefixInventory.Plan(scan, cancellationToken);
-        CheckMissing(EnvironmentSurvey.FindMissingFiles(prefix, environments, plan.Items), options, warnings);
-        return (environments, scan, plan);
-    }
 
     private static bool RelocatesAtPackTime(PackOptions options, string prefix) =>
         options.DestinationPrefix is { } requested && Deployer.NormalizePrefix(requested) != prefix;
 
-    /// <summary>A walked prefix on its way into a single-pass pack; the exports are built meanwhile.</summary>
-    private sealed record WalkedPrefix(ScanOptions Scan, IReadOnlyList<ManifestEnvironment> Described, Task<IReadOnlyList<(string Name, byte[] Content)>> Exports)
+    /// <summary>A walked prefix on its way into a single-pass pack; its description is built meanwhile.</summary>
+    private sealed record WalkedPrefix(ScanOptions Scan, Task<(IReadOnlyList<ManifestEnvironment> Described, IReadOnlyList<(string Name, byte[] Content)> Exports)> Description)
     {
         /// <summary>Taken (and cleared) by the writer, which replaces its items as it goes.</summary>
         public PlannedInventory? Plan;
     }
 
     /// <summary>
-    /// Lets go of the planned manifest and the survey once the exports are built: the task that ran
-    /// it stays referenced until the pack ends, and a closure would keep 200,000 planned entries and
-    /// every record's file list alive with it.
+    /// Describes the environments and builds the exports from the planned entries, then lets go of
+    /// them and of the survey: the task that ran it stays referenced until the pack ends, and a
+    /// closure would keep 200,000 planned entries and every record's file list alive with it.
     /// </summary>
-    private sealed class ExportsJob(Manifest planned, string prefix, IReadOnlyList<SurveyedEnvironment> environments)
+    private sealed class DescriptionJob(string prefix, string subdir, DateTimeOffset created, Dictionary<string, ManifestEntry> byPath, IReadOnlyList<SurveyedEnvironment> environments)
     {
-        private Manifest? _planned = planned;
+        private Dictionary<string, ManifestEntry>? _byPath = byPath;
         private IReadOnlyList<SurveyedEnvironment>? _environments = environments;
 
-        public IReadOnlyList<(string Name, byte[] Content)> Run()
+        public (IReadOnlyList<ManifestEnvironment> Described, IReadOnlyList<(string Name, byte[] Content)> Exports) Run()
         {
-            var built = EmbeddedExports.Build(_planned!, prefix, _environments!);
-            _planned = null;
+            var described = ManifestBuilder.DescribeEnvironments(_environments!, _byPath!);
+            var exports = EmbeddedExports.Build(prefix, subdir, created, _byPath!, prefix, _environments!);
+            _byPath = null;
             _environments = null;
-            return built;
+            return (described, exports);
         }
     }
 

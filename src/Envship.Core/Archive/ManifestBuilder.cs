@@ -55,6 +55,10 @@ internal static class ManifestBuilder
     /// The environments as the manifest lists them, each conda package with the size of its files.
     /// Needs the records' file lists, which a pack drops once this is known.
     /// </summary>
+    /// <param name="entries">The walked entries by path, for the sizes of each package's files.</param>
+    public static IReadOnlyList<ManifestEnvironment> DescribeEnvironments(IReadOnlyList<SurveyedEnvironment> environments, IReadOnlyDictionary<string, ManifestEntry> entries) =>
+        [.. environments.Select(e => EnvironmentSurvey.ToManifest(e, EmbeddedExports.FileSizes(entries, e.RelativePath)))];
+
     public static IReadOnlyList<ManifestEnvironment> DescribeEnvironments(IReadOnlyList<SurveyedEnvironment> environments, IReadOnlyList<InventoryItem> items)
     {
         var entries = items.Select(i => i.Entry).ToList();

@@ -80,6 +80,12 @@ internal sealed class ManifestTally
     }
 
     /// <summary>The newest mtime of the entries and the prefix itself, which dates a pack that was given no time.</summary>
-    public DateTimeOffset NewestMtime(ManifestRoot root) =>
-        DateTimeOffset.UnixEpoch.AddTicks(Math.Max(_newestMtimeNs ?? long.MinValue, root.MtimeNs) / 100);
+    public DateTimeOffset NewestMtime(ManifestRoot root) => Newest(_newestMtimeNs ?? long.MinValue, root);
+
+    /// <summary>The same date, from entries not added to a tally.</summary>
+    public static DateTimeOffset NewestMtime(ManifestRoot root, IEnumerable<ManifestEntry> entries) =>
+        Newest(entries.Select(e => e.MtimeNs).DefaultIfEmpty(long.MinValue).Max(), root);
+
+    private static DateTimeOffset Newest(long entriesNs, ManifestRoot root) =>
+        DateTimeOffset.UnixEpoch.AddTicks(Math.Max(entriesNs, root.MtimeNs) / 100);
 }

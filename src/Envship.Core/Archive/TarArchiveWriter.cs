@@ -16,7 +16,6 @@ public sealed class TarArchiveWriter : IArchiveWriter
 
     private readonly Stream _compressor;
     private readonly ReproduciblePaxStream _pax;
-    private readonly BufferedStream _buffer;
     private readonly TarWriter _tar;
     private readonly string _memberPrefix;
     private readonly bool _ownsCompressor;
@@ -38,8 +37,8 @@ public sealed class TarArchiveWriter : IArchiveWriter
             _ => throw new ArgumentOutOfRangeException(nameof(format), format, "Not a tar format."),
         };
         _ownsCompressor = format != ArchiveFormat.Tar;
-        _buffer = new BufferedStream(_compressor, 1 << 20);
-        _pax = new ReproduciblePaxStream(_buffer);
+        // Both compressors collect whole blocks, and a plain tar goes to a buffered file: no buffer between.
+        _pax = new ReproduciblePaxStream(_compressor);
         _tar = new TarWriter(_pax, TarEntryFormat.Pax, leaveOpen: true);
         _memberPrefix = archiveRoot.Length == 0 ? "" : archiveRoot.TrimEnd('/') + "/";
     }
@@ -107,7 +106,6 @@ public sealed class TarArchiveWriter : IArchiveWriter
         }
 
         _pax.Flush();
-        _buffer.Flush();
         if (_ownsCompressor)
         {
             _compressor.Dispose();

@@ -6,7 +6,7 @@ namespace Envship.Core.Deploy;
 public sealed record DeployedVersion(
     string Slot,
     string Path,
-    string? ArchiveSha256,
+    string? ManifestSha256,
     DateTimeOffset? DeployedAt,
     string? ArchivePath,
     string? SignerKeyId);
@@ -71,6 +71,6 @@ public static class DeployedVersions
         }
 
         var receipt = Receipt.Load(path);
-        return new DeployedVersion(slot, path, receipt.ArchiveSha256, receipt.DeployedAt, receipt.ArchivePath, receipt.SignerKeyId);
+        return new DeployedVersion(slot, path, receipt.ManifestSha256, receipt.DeployedAt, receipt.ArchivePath, receipt.SignerKeyId);
     }
 }

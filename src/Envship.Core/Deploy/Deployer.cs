@@ -39,7 +39,7 @@ public sealed record DeployOptions
 public sealed record DeployResult(
     string Destination,
     Manifest Manifest,
-    string ArchiveSha256,
+    string ManifestSha256,
     int FilesRelocated,
     IReadOnlyList<RelocationWarning> Warnings,
     IReadOnlyList<string> AddedFiles,
@@ -74,7 +74,8 @@ public static class Deployer
         {
             var extractor = new StagingExtractor(staging, reader, new RelocationTarget(manifest.SourcePrefix, destination), options.Progress, plan.Policy);
             var hashes = extractor.ExtractAll(cancellationToken);
-            var digest = reader.CompleteDigest();
+            reader.ReadToEnd();
+            var digest = reader.ManifestSha256;
             var added = manifest.WholeInstallation ? [] : ActivationScripts.AddIfMissing(staging, destination, Path.GetFileName(destination));
             foreach (var file in added)
             {
@@ -87,7 +88,7 @@ public static class Deployer
                 Destination = destination,
                 DeployedAt = DateTimeOffset.UtcNow,
                 ArchivePath = Path.GetFullPath(options.ArchivePath),
-                ArchiveSha256 = digest,
+                ManifestSha256 = digest,
                 ArchiveFormat = reader.Format,
                 Files = hashes,
                 AddedFiles = added,

@@ -5,7 +5,7 @@ using Envship.Core.Trust;
 
 namespace Envship.Core.Deploy;
 
-public sealed record DryRunResult(DeployPlan Plan, string ArchiveSha256, int MembersChecked, VerifiedSignature? Signature = null);
+public sealed record DryRunResult(DeployPlan Plan, string ManifestSha256, int MembersChecked, VerifiedSignature? Signature = null);
 
 /// <summary>
 /// <c>deploy --dry-run</c>: every preflight check, then every member read and hashed against the manifest,
@@ -24,7 +24,8 @@ public static class DryRun
         _ = Deployer.CheckDestinationIsFree(destination, options.Replace);
         var plan = Preflight.Run(manifest, options.ArchivePath, destination, options);
         var checkedMembers = CheckMembers(reader, options.Progress, cancellationToken);
-        return new DryRunResult(plan, reader.CompleteDigest(), checkedMembers, signature);
+        reader.ReadToEnd();
+        return new DryRunResult(plan, reader.ManifestSha256, checkedMembers, signature);
     }
 
     private static int CheckMembers(ArchiveReader reader, IProgress<DeployProgress>? progress, CancellationToken cancellationToken)

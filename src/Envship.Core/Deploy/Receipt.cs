@@ -14,7 +14,12 @@ public sealed record Receipt
     public required string Destination { get; init; }
     public required DateTimeOffset DeployedAt { get; init; }
     public required string ArchivePath { get; init; }
-    public required string ArchiveSha256 { get; init; }
+    /// <summary>
+    /// The SHA-256 of the archive's manifest, which names every file's SHA-256: the content that was
+    /// deployed, whatever compression carried it. <c>envship inspect</c> shows it for any archive.
+    /// Null only in receipts written before it was recorded.
+    /// </summary>
+    public string? ManifestSha256 { get; init; }
     public required ArchiveFormat ArchiveFormat { get; init; }
 
     /// <summary>SHA-256 of every regular file as deployed, after relocation.</summary>

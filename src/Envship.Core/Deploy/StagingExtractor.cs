@@ -15,9 +15,6 @@ public readonly record struct DeployProgress(int EntriesDone, int EntriesTotal, 
 /// </summary>
 internal sealed partial class StagingExtractor(string staging, ArchiveReader reader, RelocationTarget target, IProgress<DeployProgress>? progress, PermissionPolicy? policy = null, int jobs = 0)
 {
-    // A lying size must end as a refusal when the data runs out, not as ENOSPC from reserving it up front.
-    private const long MaxPreallocation = 256L << 20;
-
     // .NET gives an IOException the raw errno as its HResult; EEXIST is O_EXCL finding the path taken.
     private const int FileExistsErrno = 17;
 

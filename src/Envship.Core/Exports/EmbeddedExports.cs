@@ -11,25 +11,36 @@ public static class EmbeddedExports
         Manifest manifest, string packedFrom, IReadOnlyList<SurveyedEnvironment> environments)
     {
         ArgumentNullException.ThrowIfNull(manifest);
+        return Build(manifest.SourcePrefix, manifest.Platform.Subdir, manifest.Created, ByPath(manifest.Entries), packedFrom, environments);
+    }
+
+    /// <param name="entries">The archive's entries by path, for the sizes of each package's files.</param>
+    public static IReadOnlyList<(string Name, byte[] Content)> Build(
+        string sourcePrefix, string subdir, DateTimeOffset created, IReadOnlyDictionary<string, ManifestEntry> entries, string packedFrom, IReadOnlyList<SurveyedEnvironment> environments)
+    {
         ArgumentNullException.ThrowIfNull(environments);
         var models = environments.Select(e => ExportModelBuilder.Build(
             e,
             Path.Combine(packedFrom, e.RelativePath),
-            e.RelativePath.Length == 0 ? manifest.SourcePrefix : $"{manifest.SourcePrefix}/{e.RelativePath}",
-            manifest.Platform.Subdir,
-            manifest.Created,
-            FileSizes(manifest.Entries, e.RelativePath)));
+            e.RelativePath.Length == 0 ? sourcePrefix : $"{sourcePrefix}/{e.RelativePath}",
+            subdir,
+            created,
+            FileSizes(entries, e.RelativePath)));
         return Exporters.Embedded(models);
     }
+
+    public static Dictionary<string, ManifestEntry> ByPath(IEnumerable<ManifestEntry> entries) => entries.ToDictionary(e => e.Path, StringComparer.Ordinal);
 
     public static IReadOnlyList<ManifestMetadataFile> Describe(IEnumerable<(string Name, byte[] Content)> members) =>
         [.. members.Select(m => new ManifestMetadataFile(m.Name, m.Content.Length, Convert.ToHexStringLower(SHA256.HashData(m.Content))))];
 
     /// <summary>File sizes by path relative to one environment; a hard link counts the bytes of the file it shares.</summary>
-    public static Func<string, long?> FileSizes(IEnumerable<ManifestEntry> entries, string environmentPath)
+    public static Func<string, long?> FileSizes(IEnumerable<ManifestEntry> entries, string environmentPath) => FileSizes(ByPath(entries), environmentPath);
+
+    /// <summary>File sizes by path relative to one environment, from entries already keyed by path.</summary>
+    public static Func<string, long?> FileSizes(IReadOnlyDictionary<string, ManifestEntry> all, string environmentPath)
     {
-        ArgumentNullException.ThrowIfNull(entries);
-        var all = entries.ToDictionary(e => e.Path, StringComparer.Ordinal);
+        ArgumentNullException.ThrowIfNull(all);
         var prefix = environmentPath.Length == 0 ? "" : environmentPath + "/";
         return relative =>
         {

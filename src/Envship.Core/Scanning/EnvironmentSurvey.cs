@@ -67,7 +67,6 @@ public static class EnvironmentSurvey
     /// </summary>
     public static IReadOnlyList<string> FindMissingFiles(string prefix, IEnumerable<SurveyedEnvironment> environments, IReadOnlyList<InventoryItem> walked)
     {
-        ArgumentNullException.ThrowIfNull(environments);
         ArgumentNullException.ThrowIfNull(walked);
         var present = new HashSet<string>(walked.Count, StringComparer.Ordinal);
         foreach (var item in walked)
@@ -75,11 +74,19 @@ public static class EnvironmentSurvey
             present.Add(item.Entry.Path);
         }
 
+        return FindMissingFiles(prefix, environments, present.Contains);
+    }
+
+    /// <param name="walked">Whether the walk produced a path (relative to the prefix).</param>
+    public static IReadOnlyList<string> FindMissingFiles(string prefix, IEnumerable<SurveyedEnvironment> environments, Func<string, bool> walked)
+    {
+        ArgumentNullException.ThrowIfNull(environments);
+        ArgumentNullException.ThrowIfNull(walked);
         return environments
             .SelectMany(e => e.Records
                 .SelectMany(r => r.Files.Count > 0 ? r.Files : r.PathsData.Select(p => p.Path))
                 .Select(file => Join(e.RelativePath, file)))
-            .Where(path => !present.Contains(path))
+            .Where(path => !walked(path))
             .Distinct(StringComparer.Ordinal)
             .Where(path => UnixFileSystem.TryStat(Path.Combine(prefix, path)) is null)
             .Order(StringComparer.Ordinal)

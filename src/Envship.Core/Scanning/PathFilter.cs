@@ -20,6 +20,9 @@ public sealed class PathFilter
 
     public static PathFilter None { get; } = new([], []);
 
+    /// <summary>True when nothing can be excluded, so a walk need not ask about every path.</summary>
+    public bool IsEmpty => _excludes.Length == 0;
+
     public bool IsExcluded(string relativePath) =>
         _excludes.Any(r => r.IsMatch(relativePath)) && !_includes.Any(r => r.IsMatch(relativePath));
 

@@ -91,23 +91,22 @@ public static class PrefixInventory
         var warnings = new List<string>();
         var walked = Walk(options, warnings, cancellationToken);
 
-        var items = new InventoryItem[walked.Count];
-        var files = new List<int>();
+        var items = new InventoryItem[walked.Length];
+        var files = new List<int>(walked.Length);
         var firstPathOfInode = new Dictionary<(ulong, ulong), string>();
-        for (var i = 0; i < walked.Count; i++)
+        for (var i = 0; i < walked.Length; i++)
         {
             var (relative, status) = walked[i];
-            var absolute = Path.Combine(prefix, relative);
             switch (status.Kind)
             {
                 case UnixFileKind.Directory:
                     items[i] = new InventoryItem(NewEntry(relative, EntryType.Directory, status), null);
                     break;
                 case UnixFileKind.SymbolicLink:
-                    items[i] = new InventoryItem(NewEntry(relative, EntryType.Symlink, status) with { Target = LinkTarget(prefix, relative, absolute, warnings) }, null);
+                    items[i] = new InventoryItem(NewEntry(relative, EntryType.Symlink, status, target: LinkTarget(prefix, relative, Path.Combine(prefix, relative), warnings)), null);
                     break;
                 case UnixFileKind.RegularFile when status.LinkCount > 1 && firstPathOfInode.TryGetValue((status.Device, status.Inode), out var first):
-                    items[i] = new InventoryItem(NewEntry(relative, EntryType.Hardlink, status) with { Target = first }, null);
+                    items[i] = new InventoryItem(NewEntry(relative, EntryType.Hardlink, status, target: first), null);
                     break;
                 default:
                     if (status.LinkCount > 1)
@@ -115,7 +114,7 @@ public static class PrefixInventory
                         firstPathOfInode[(status.Device, status.Inode)] = relative;
                     }
 
-                    items[i] = new InventoryItem(NewEntry(relative, EntryType.File, status) with { Size = status.Size }, prefix);
+                    items[i] = new InventoryItem(NewEntry(relative, EntryType.File, status, size: status.Size), prefix);
                     files.Add(i);
                     break;
             }
@@ -184,8 +183,8 @@ public static class PrefixInventory
     internal static FileStream OpenForScan(string path) =>
         new(path, new FileStreamOptions { Mode = FileMode.Open, Access = FileAccess.Read, Share = FileShare.Read, BufferSize = 0, Options = FileOptions.SequentialScan });
 
-    private static ManifestEntry NewEntry(string relative, EntryType type, UnixFileStatus status) =>
-        new() { Path = relative, Type = type, Mode = status.Mode, MtimeNs = status.ModifiedNanoseconds };
+    private static ManifestEntry NewEntry(string relative, EntryType type, UnixFileStatus status, long size = 0, string? target = null) =>
+        new() { Path = relative, Type = type, Mode = status.Mode, MtimeNs = status.ModifiedNanoseconds, Size = size, Target = target };
 
     private static string LinkTarget(string prefix, string relative, string absolute, List<string> warnings)
     {
@@ -217,12 +216,16 @@ public static class PrefixInventory
     /// <summary>
     /// Lists the prefix level by level, each level's directories on all cores, with lstat relative to
     /// an open directory so the kernel never resolves the whole path again; then sorts by path.
+    /// The listings are kept as the threads made them and copied once into an array of exactly the
+    /// walk's size: a list grown entry by entry to 200,000 tuples reallocated its large array over
+    /// and over, and each reallocation cost a full garbage collection.
     /// </summary>
-    private static List<(string Relative, UnixFileStatus Status)> Walk(ScanOptions options, List<string> warnings, CancellationToken cancellationToken)
+    private static (string Relative, UnixFileStatus Status)[] Walk(ScanOptions options, List<string> warnings, CancellationToken cancellationToken)
     {
-        var all = new List<(string Relative, UnixFileStatus Status)>();
+        var listings = new List<(string Relative, UnixFileStatus Status)[]>();
         var others = new List<string>();
         var level = new List<string> { "" };
+        var excluded = new ExcludedDirectories(options.ExcludedDirectories);
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Jobs), CancellationToken = cancellationToken };
         while (level.Count > 0)
         {
@@ -230,46 +233,80 @@ public static class PrefixInventory
             Parallel.ForEach(
                 level,
                 parallel,
-                () => (Entries: new List<(string Relative, UnixFileStatus Status)>(), Others: new List<string>()),
-                (directory, _, found) =>
+                () => new List<(string Relative, UnixFileStatus Status)>(),
+                (directory, _, scratch) =>
                 {
-                    ListDirectory(options, directory, found.Entries, found.Others);
-                    return found;
-                },
-                found =>
-                {
-                    lock (all)
+                    // The scratch list only grows until it fits the largest directory; each listing is then copied at its size.
+                    scratch.Clear();
+                    ListDirectory(options.Prefix, excluded, directory, scratch, others);
+                    var listing = scratch.ToArray();
+                    lock (listings)
                     {
-                        all.AddRange(found.Entries);
-                        others.AddRange(found.Others);
-                        next.AddRange(found.Entries.Where(e => e.Status.Kind == UnixFileKind.Directory).Select(e => e.Relative));
+                        listings.Add(listing);
+                        next.AddRange(listing.Where(e => e.Status.Kind == UnixFileKind.Directory).Select(e => e.Relative));
                     }
-                });
+
+                    return scratch;
+                },
+                _ => { });
             level = next;
         }
 
         warnings.AddRange(others.Order(StringComparer.Ordinal).Select(relative => $"{relative}: not a file, directory or symlink (a device, FIFO or socket); left out."));
-        all.Sort((a, b) => string.CompareOrdinal(a.Relative, b.Relative));
-        return ApplyFilter(all, options.Filter);
+        var all = Sorted(listings);
+        return options.Filter.IsEmpty ? all : ApplyFilter(all, options.Filter);
     }
 
-    private static void ListDirectory(ScanOptions options, string directory, List<(string Relative, UnixFileStatus Status)> entries, List<string> others)
+    /// <summary>Every listing in one array, sorted by path: the sort moves a name and an index, not the whole status.</summary>
+    private static (string Relative, UnixFileStatus Status)[] Sorted(List<(string Relative, UnixFileStatus Status)[]> listings)
     {
-        var absolute = directory.Length == 0 ? options.Prefix : Path.Combine(options.Prefix, directory);
+        var count = listings.Sum(l => l.Length);
+        var names = new string[count];
+        var statuses = new UnixFileStatus[count];
+        var order = new int[count];
+        var filled = 0;
+        foreach (var listing in listings)
+        {
+            foreach (var (relative, status) in listing)
+            {
+                names[filled] = relative;
+                statuses[filled] = status;
+                order[filled] = filled;
+                filled++;
+            }
+        }
+
+        Array.Sort(names, order, StringComparer.Ordinal);
+        var all = new (string Relative, UnixFileStatus Status)[count];
+        for (var i = 0; i < count; i++)
+        {
+            all[i] = (names[i], statuses[order[i]]);
+        }
+
+        return all;
+    }
+
+    private static void ListDirectory(string prefix, ExcludedDirectories excluded, string directory, List<(string Relative, UnixFileStatus Status)> entries, List<string> others)
+    {
+        var absolute = directory.Length == 0 ? prefix : Path.Combine(prefix, directory);
         using var handle = UnixFileSystem.OpenDirectory(absolute);
         var names = new FileSystemEnumerable<string>(absolute, (ref FileSystemEntry entry) => entry.FileName.ToString(), new EnumerationOptions { AttributesToSkip = 0, RecurseSubdirectories = false, IgnoreInaccessible = false });
         foreach (var name in names)
         {
             var relative = directory.Length == 0 ? name : $"{directory}/{name}";
-            if (IsAlwaysExcluded(relative, options))
+            if (excluded.Contains(relative))
             {
                 continue;
             }
 
-            var status = UnixFileSystem.TryStatAt(handle, name) ?? throw new IOException($"'{Path.Combine(options.Prefix, relative)}' vanished while the environment was being read; stop whatever changes it and pack again.");
+            var status = UnixFileSystem.TryStatAt(handle, name) ?? throw new IOException($"'{Path.Combine(prefix, relative)}' vanished while the environment was being read; stop whatever changes it and pack again.");
             if (status.Kind == UnixFileKind.Other)
             {
-                others.Add(relative);
+                lock (others)
+                {
+                    others.Add(relative);
+                }
+
                 continue;
             }
 
@@ -277,10 +314,31 @@ public static class PrefixInventory
         }
     }
 
-    private static bool IsAlwaysExcluded(string relative, ScanOptions options) =>
-        relative == ".envship" || options.ExcludedDirectories.Any(d => relative == d || relative.StartsWith(d + "/", StringComparison.Ordinal));
+    /// <summary>The prefix's own <c>.envship/</c> and the directories left out with everything below them.</summary>
+    private sealed class ExcludedDirectories(IReadOnlyList<string> directories)
+    {
+        private readonly string[] _withSlash = [.. directories.Select(d => d + "/")];
 
-    private static List<(string Relative, UnixFileStatus Status)> ApplyFilter(List<(string Relative, UnixFileStatus Status)> all, PathFilter filter)
+        public bool Contains(string relative)
+        {
+            if (relative == ".envship")
+            {
+                return true;
+            }
+
+            foreach (var parent in _withSlash)
+            {
+                if (relative.StartsWith(parent, StringComparison.Ordinal) || (relative.Length == parent.Length - 1 && parent.StartsWith(relative, StringComparison.Ordinal)))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+
+    private static (string Relative, UnixFileStatus Status)[] ApplyFilter((string Relative, UnixFileStatus Status)[] all, PathFilter filter)
     {
         var kept = all.Where(e => e.Status.Kind == UnixFileKind.Directory || !filter.IsExcluded(e.Relative)).ToList();
         var neededDirectories = new HashSet<string>(StringComparer.Ordinal);

@@ -1,7 +1,6 @@
 using System.IO.Compression;
 using Envship.Core.Archive.Compression;
 using Envship.Core.Scanning;
-using ZstdSharp;
 
 namespace Envship.Core.Tests.Archive;
 
@@ -14,50 +13,6 @@ public sealed class CompressionTests
     {
         Assert.True(LibZstd.IsAvailable, "libzstd.so.1 did not load; packs would fall back to the slower ZstdSharp");
         Assert.StartsWith("libzstd 1.", ZstdStreams.Implementation, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void Native_frames_read_back_with_ZstdSharp_and_the_other_way_round()
-    {
-        var native = new MemoryStream();
-        using (var compressor = new NativeZstdCompressionStream(native, 3, 2, leaveOpen: true))
-        {
-            compressor.Write(Data);
-        }
-
-        using (var managed = new DecompressionStream(new MemoryStream(native.ToArray())))
-        {
-            Assert.Equal(Data, ReadAll(managed));
-        }
-
-        var managedBytes = new MemoryStream();
-        using (var compressor = new CompressionStream(managedBytes, 3, leaveOpen: true))
-        {
-            compressor.Write(Data);
-        }
-
-        using var nativeReader = new NativeZstdDecompressionStream(new MemoryStream(managedBytes.ToArray()), leaveOpen: false);
-        Assert.Equal(Data, ReadAll(nativeReader));
-    }
-
-    [Fact]
-    public void A_truncated_or_flipped_native_stream_is_damage_not_a_short_read()
-    {
-        var compressed = new MemoryStream();
-        using (var compressor = new NativeZstdCompressionStream(compressed, 3, 1, leaveOpen: true))
-        {
-            compressor.Write(Data);
-        }
-
-        var bytes = compressed.ToArray();
-        using (var truncated = new NativeZstdDecompressionStream(new MemoryStream(bytes[..(bytes.Length / 2)]), leaveOpen: false))
-        {
-            Assert.Throws<EndOfStreamException>(() => ReadAll(truncated));
-        }
-
-        bytes[bytes.Length / 2] ^= 0x40;
-        using var flipped = new NativeZstdDecompressionStream(new MemoryStream(bytes), leaveOpen: false);
-        Assert.Throws<InvalidDataException>(() => ReadAll(flipped));
     }
 
     [Theory]

@@ -74,6 +74,15 @@ internal static partial class LibZstd
     [LibraryImport(Library, EntryPoint = "ZSTD_compressStream2")]
     public static partial nuint CompressStream2(nint context, ref Buffer output, ref Buffer input, EndDirective end);
 
+    [LibraryImport(Library, EntryPoint = "ZSTD_compress2")]
+    public static partial nuint Compress2(nint context, nint destination, nuint capacity, nint source, nuint length);
+
+    [LibraryImport(Library, EntryPoint = "ZSTD_compressBound")]
+    public static partial nuint CompressBound(nuint length);
+
+    [LibraryImport(Library, EntryPoint = "ZSTD_decompressDCtx")]
+    public static partial nuint DecompressDCtx(nint context, nint destination, nuint capacity, nint source, nuint length);
+
     [LibraryImport(Library, EntryPoint = "ZSTD_createDCtx")]
     public static partial nint CreateDCtx();
 
