@@ -107,6 +107,17 @@ public sealed record ManifestEntry
     /// <summary>The link text of a symlink, or the archive path of the file a hard link shares data with.</summary>
     public string? Target { get; init; }
     public FileRelocation? Relocation { get; init; }
+
+    /// <summary>The hash as bytes, when it has the canonical form (every validated file entry has).</summary>
+    internal Sha256Digest? Digest
+    {
+        get => _sha256;
+        init
+        {
+            _sha256 = value;
+            _sha256Text = null;
+        }
+    }
 }
 
 public enum RelocationKind

@@ -30,7 +30,7 @@ internal sealed class ManifestEntrySpool : IDisposable
 
     public void Add(ManifestEntry entry)
     {
-        JsonSerializer.Serialize(_json.Writer, entry, ManifestJsonContext.Default.ManifestEntry);
+        ManifestEntryWriter.Write(_json.Writer, entry);
         _json.SpillWhenFull();
         Count++;
     }

@@ -102,7 +102,7 @@ public static class ManifestJson
                 writer.WriteStartArray();
                 foreach (var entry in manifest.Entries)
                 {
-                    JsonSerializer.Serialize(writer, entry, context.ManifestEntry);
+                    ManifestEntryWriter.Write(writer, entry);
                     json.SpillWhenFull();
                 }
 
@@ -143,7 +143,7 @@ public static class ManifestJson
         Manifest? manifest;
         try
         {
-            manifest = JsonSerializer.Deserialize(json, ManifestJsonContext.Default.Manifest);
+            manifest = JsonSerializer.Deserialize(json, ManifestReadContext.Default.Manifest);
         }
         catch (JsonException ex)
         {
@@ -160,7 +160,7 @@ public static class ManifestJson
         Manifest? manifest;
         try
         {
-            manifest = JsonSerializer.Deserialize(json, ManifestJsonContext.Default.Manifest);
+            manifest = JsonSerializer.Deserialize(json, ManifestReadContext.Default.Manifest);
         }
         catch (JsonException ex)
         {

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Runtime.ExceptionServices;
 
 namespace Envship.Core.Archive;
@@ -8,46 +7,76 @@ namespace Envship.Core.Archive;
 /// failure reaches the consumer's <see cref="Take"/> with its original type; disposing stops and
 /// joins the producer and releases whatever was never taken, so no thread outlives its reader.
 /// </summary>
+/// <remarks>
+/// A waiting side sleeps on a monitor and is woken once: BlockingCollection's semaphores spin
+/// first, and on two cores the spinning (sched_yield in a loop) took CPU from the work it waited for.
+/// </remarks>
 internal sealed class ReadAheadQueue<T> : IDisposable
     where T : class
 {
-    private readonly BlockingCollection<T> _items;
-    private readonly CancellationTokenSource _stop = new();
+    private readonly Queue<T> _items = new();
+    private readonly int _capacity;
     private readonly Action<T> _release;
     private readonly Thread _producer;
     private ExceptionDispatchInfo? _failure;
+    private bool _completed;
+    private bool _stopping;
     private bool _disposed;
 
     /// <param name="produce">Runs on the producer thread and calls <see cref="Put"/>; returning ends the queue.</param>
     /// <param name="release">Gives back what an item holds (pooled buffers) when it is dropped untaken.</param>
     public ReadAheadQueue(string threadName, int capacity, Action<ReadAheadQueue<T>> produce, Action<T> release)
     {
-        _items = new BlockingCollection<T>(capacity);
+        _capacity = Math.Max(1, capacity);
         _release = release;
         _producer = new Thread(() => Run(produce)) { IsBackground = true, Name = threadName };
         _producer.Start();
     }
 
     /// <summary>Adds an item, waiting while the queue is full; an item that cannot be added is released.</summary>
+    /// <exception cref="OperationCanceledException">The queue is being disposed.</exception>
     public void Put(T item)
     {
-        try
+        lock (_items)
         {
-            _items.Add(item, _stop.Token);
-        }
-        catch
-        {
-            _release(item);
-            throw;
+            while (_items.Count >= _capacity && !_stopping)
+            {
+                Monitor.Wait(_items);
+            }
+
+            if (_stopping)
+            {
+                _release(item);
+                throw new OperationCanceledException("the reader stopped");
+            }
+
+            _items.Enqueue(item);
+            if (_items.Count == 1)
+            {
+                Monitor.PulseAll(_items);
+            }
         }
     }
 
     /// <summary>The next item, or null once the producer has finished; rethrows the producer's failure.</summary>
     public T? Take()
     {
-        if (_items.TryTake(out var item, Timeout.Infinite))
+        lock (_items)
         {
-            return item;
+            while (_items.Count == 0 && !_completed)
+            {
+                Monitor.Wait(_items);
+            }
+
+            if (_items.TryDequeue(out var item))
+            {
+                if (_items.Count == _capacity - 1)
+                {
+                    Monitor.PulseAll(_items);
+                }
+
+                return item;
+            }
         }
 
         Volatile.Read(ref _failure)?.Throw();
@@ -65,15 +94,20 @@ internal sealed class ReadAheadQueue<T> : IDisposable
         }
 
         _disposed = true;
-        _stop.Cancel();
-        _producer.Join();
-        while (_items.TryTake(out var left))
+        lock (_items)
         {
-            _release(left);
+            _stopping = true;
+            Monitor.PulseAll(_items);
         }
 
-        _items.Dispose();
-        _stop.Dispose();
+        _producer.Join();
+        lock (_items)
+        {
+            while (_items.TryDequeue(out var left))
+            {
+                _release(left);
+            }
+        }
     }
 
     private void Run(Action<ReadAheadQueue<T>> produce)
@@ -82,7 +116,7 @@ internal sealed class ReadAheadQueue<T> : IDisposable
         {
             produce(this);
         }
-        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        catch (OperationCanceledException) when (Volatile.Read(ref _stopping))
         {
         }
         catch (Exception ex)
@@ -92,7 +126,11 @@ internal sealed class ReadAheadQueue<T> : IDisposable
         finally
         {
             // After the failure is recorded, so a consumer that finds the queue ended also finds why.
-            _items.CompleteAdding();
+            lock (_items)
+            {
+                _completed = true;
+                Monitor.PulseAll(_items);
+            }
         }
     }
 }

@@ -1,5 +1,3 @@
-using System.Buffers;
-
 namespace Envship.Core.Archive;
 
 /// <summary>
@@ -15,10 +13,11 @@ namespace Envship.Core.Archive;
 internal sealed class ReadAheadStream : Stream
 {
     private const int ChunkSize = 1 << 20;
-    private const int ChunksAhead = 8;
+    private const int ChunksAhead = 4;
 
     private readonly Stream _inner;
     private readonly ReadAheadQueue<Chunk> _chunks;
+    private readonly Compression.BufferPool _buffers = new(ChunkSize, ChunksAhead + 2);
     private Chunk? _current;
     private int _offset;
     private bool _ended;
@@ -93,20 +92,20 @@ internal sealed class ReadAheadStream : Stream
     {
         while (true)
         {
-            var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
+            var buffer = _buffers.Rent(ChunkSize);
             var length = _inner.ReadAtLeast(buffer.AsSpan(0, ChunkSize), ChunkSize, throwOnEndOfStream: false);
             if (length == 0)
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                _buffers.Return(buffer);
                 return;
             }
 
-            queue.Put(new Chunk(buffer, length));
+            queue.Put(new Chunk(buffer, length, _buffers));
         }
     }
 
-    private sealed record Chunk(byte[] Buffer, int Length)
+    private sealed record Chunk(byte[] Buffer, int Length, Compression.BufferPool Pool)
     {
-        public void Release() => ArrayPool<byte>.Shared.Return(Buffer);
+        public void Release() => Pool.Return(Buffer);
     }
 }

@@ -12,6 +12,7 @@ namespace Envship.Core.Archive;
 internal readonly struct Sha256Digest : IEquatable<Sha256Digest>
 {
     public static readonly SearchValues<char> LowerHexDigits = SearchValues.Create("0123456789abcdef");
+    private static readonly SearchValues<byte> LowerHexBytes = SearchValues.Create("0123456789abcdef"u8);
 
     private readonly ulong _a;
     private readonly ulong _b;
@@ -25,6 +26,8 @@ internal readonly struct Sha256Digest : IEquatable<Sha256Digest>
         _c = BinaryPrimitives.ReadUInt64BigEndian(bytes[16..]);
         _d = BinaryPrimitives.ReadUInt64BigEndian(bytes[24..]);
     }
+
+    public static Sha256Digest FromBytes(ReadOnlySpan<byte> bytes) => new(bytes);
 
     /// <summary>Parses the form manifests use, 64 lowercase hex digits; anything else is kept as text by the caller.</summary>
     public static bool TryParseLowerHex(string? text, out Sha256Digest digest)
@@ -43,6 +46,35 @@ internal readonly struct Sha256Digest : IEquatable<Sha256Digest>
 
         digest = new Sha256Digest(bytes);
         return true;
+    }
+
+    /// <summary>The same, straight from UTF-8 JSON text, so a manifest's hashes are never made into strings.</summary>
+    public static bool TryParseLowerHex(ReadOnlySpan<byte> utf8, out Sha256Digest digest)
+    {
+        digest = default;
+        Span<byte> bytes = stackalloc byte[32];
+        if (utf8.Length != 64 || utf8.ContainsAnyExcept(LowerHexBytes)
+            || Convert.FromHexString(utf8, bytes, out _, out var written) != OperationStatus.Done || written != 32)
+        {
+            return false;
+        }
+
+        digest = new Sha256Digest(bytes);
+        return true;
+    }
+
+    /// <summary>Writes the 64 lowercase hex digits as UTF-8 into <paramref name="utf8"/>, which must hold them.</summary>
+    public void FormatLowerHex(Span<byte> utf8)
+    {
+        Span<byte> bytes = stackalloc byte[32];
+        BinaryPrimitives.WriteUInt64BigEndian(bytes, _a);
+        BinaryPrimitives.WriteUInt64BigEndian(bytes[8..], _b);
+        BinaryPrimitives.WriteUInt64BigEndian(bytes[16..], _c);
+        BinaryPrimitives.WriteUInt64BigEndian(bytes[24..], _d);
+        if (!Convert.TryToHexStringLower(bytes, utf8, out _))
+        {
+            throw new ArgumentException("A SHA-256 needs 64 bytes of room.", nameof(utf8));
+        }
     }
 
     public override string ToString()

@@ -34,6 +34,7 @@ internal sealed class ExtractionPipeline : IDisposable
     private readonly Stack<byte[]> _freeChunks = new();
     private readonly Thread[] _workers;
     private readonly Action<FileWriteJob> _write;
+    private readonly Action? _workerExit;
     private readonly long _budget;
     private readonly CancellationTokenRegistration _cancellation;
     private long _bytesInFlight;
@@ -45,9 +46,11 @@ internal sealed class ExtractionPipeline : IDisposable
     private ExceptionDispatchInfo? _failure;
     private bool _closing;
 
-    public ExtractionPipeline(int workers, Action<FileWriteJob> write, CancellationToken cancellationToken, long budget = DefaultBudget)
+    /// <param name="workerExit">Runs on each worker thread as it ends, to let go of what it kept between files.</param>
+    public ExtractionPipeline(int workers, Action<FileWriteJob> write, CancellationToken cancellationToken, long budget = DefaultBudget, Action? workerExit = null)
     {
         _write = write;
+        _workerExit = workerExit;
         _budget = Math.Max(budget, ChunkSize);
         _workers = new Thread[Math.Max(1, workers)];
         for (var i = 0; i < _workers.Length; i++)
@@ -255,6 +258,18 @@ internal sealed class ExtractionPipeline : IDisposable
     private bool IsDropped(FileWriteJob job) => job.Abandoned || job.Sequence > _failedAt;
 
     private void Work()
+    {
+        try
+        {
+            WorkOnJobs();
+        }
+        finally
+        {
+            _workerExit?.Invoke();
+        }
+    }
+
+    private void WorkOnJobs()
     {
         while (Take() is { } job)
         {

@@ -29,6 +29,13 @@ public sealed class FileHashDictionary : IReadOnlyDictionary<string, string>
         _hashes[path] = digest;
     }
 
+    internal void Set(string path, Sha256Digest digest) => _hashes[path] = digest;
+
+    internal bool TryGetDigest(string path, out Sha256Digest digest) => _hashes.TryGetValue(path, out digest);
+
+    /// <summary>The hashes as they are held, for writing them out without a string each.</summary>
+    internal IEnumerable<KeyValuePair<string, Sha256Digest>> Digests => _hashes;
+
     public bool ContainsKey(string key) => _hashes.ContainsKey(key);
 
     public bool TryGetValue(string key, [MaybeNullWhen(false)] out string value)

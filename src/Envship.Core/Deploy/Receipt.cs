@@ -73,6 +73,7 @@ public sealed record Receipt
     private void Write(JsonOutput json)
     {
         var writer = json.Writer;
+        Span<byte> hex = stackalloc byte[64];
         var outline = this with { Files = new Dictionary<string, string>(), Manifest = Manifest with { Entries = [] } };
         var head = JsonSerializer.SerializeToNode(outline, ReceiptJsonContext.Default.Receipt)!.AsObject();
         writer.WriteStartObject();
@@ -83,10 +84,22 @@ public sealed record Receipt
             {
                 case "files":
                     writer.WriteStartObject();
-                    foreach (var (file, sha256) in Files)
+                    if (Files is FileHashDictionary held)
                     {
-                        writer.WriteString(file, sha256);
-                        json.SpillWhenFull();
+                        foreach (var (file, digest) in held.Digests)
+                        {
+                            digest.FormatLowerHex(hex);
+                            writer.WriteString(file, hex);
+                            json.SpillWhenFull();
+                        }
+                    }
+                    else
+                    {
+                        foreach (var (file, sha256) in Files)
+                        {
+                            writer.WriteString(file, sha256);
+                            json.SpillWhenFull();
+                        }
                     }
 
                     writer.WriteEndObject();

@@ -13,14 +13,15 @@ internal sealed partial class StagingExtractor
     private void WriteFile(FileWriteJob job)
     {
         var entry = job.Entry;
-        var mode = (UnixFileMode)_policy.Decide(entry).Mode;
+        var modeBits = _policy.Decide(entry).Mode;
+        var mode = (UnixFileMode)modeBits;
         var rewrites = FileRelocationApplier.Rewrites(entry, target);
         var inMemory = rewrites && TryHoldInMemory(entry);
         try
         {
-            using (var output = CreateNew(job.Path, entry))
+            using (var output = CreateNew(job.Path, entry, modeBits))
             {
-                string sha256;
+                Sha256Digest sha256;
                 if (inMemory)
                 {
                     sha256 = WriteRelocated(output, job);
@@ -29,14 +30,19 @@ internal sealed partial class StagingExtractor
                 else
                 {
                     WriteVerified(output, job);
-                    sha256 = entry.Sha256!;
+                    sha256 = entry.Digest!.Value;
                 }
 
                 if (inMemory || !rewrites)
                 {
-                    // Finishing through the open handle saves two path lookups per file.
+                    // Finishing through the open handle saves two path lookups per file; a mode the
+                    // file was created with needs no chmod at all.
                     SharedInstall.SetGroup(job.Path, _policy);
-                    File.SetUnixFileMode(output, mode);
+                    if (!UnixFileWriter.CreatesExactly(modeBits))
+                    {
+                        File.SetUnixFileMode(output, mode);
+                    }
+
                     UnixFileSystem.SetModifiedTime(output, entry.MtimeNs);
                     Record(entry.Path, sha256);
                     return;
@@ -91,7 +97,7 @@ internal sealed partial class StagingExtractor
         entry.Relocation!.Kind == RelocationKind.Binary ? entry.Size : 2 * entry.Size;
 
     /// <summary>Collects the file, checks the archived bytes against the manifest, then relocates and writes them; returns the written bytes' SHA-256.</summary>
-    private string WriteRelocated(SafeFileHandle output, FileWriteJob job)
+    private Sha256Digest WriteRelocated(SafeFileHandle output, FileWriteJob job)
     {
         var entry = job.Entry;
         var pipeline = _pipeline!;
@@ -110,7 +116,7 @@ internal sealed partial class StagingExtractor
             else
             {
                 // Chunks are released as they are copied: holding them could exhaust the in-flight budget while the reader still has to fill it.
-                gathered = ArrayPool<byte>.Shared.Rent((int)entry.Size);
+                gathered = _gatheredFiles.Rent((int)entry.Size);
                 var filled = 0;
                 while (pipeline.TryNextChunk(job, out var chunk))
                 {
@@ -131,7 +137,9 @@ internal sealed partial class StagingExtractor
             CheckArchived(entry, data.Length, SHA256.HashData(data.Span));
             var relocated = FileRelocationApplier.Relocate(data, entry, target, out rewritten);
             UnixFileWriter.WriteAt(output, relocated.Span, 0, job.Path);
-            return Convert.ToHexStringLower(SHA256.HashData(relocated.Span));
+            Span<byte> written = stackalloc byte[SHA256.HashSizeInBytes];
+            SHA256.HashData(relocated.Span, written);
+            return Sha256Digest.FromBytes(written);
         }
         finally
         {
@@ -142,7 +150,7 @@ internal sealed partial class StagingExtractor
 
             if (gathered is not null)
             {
-                ArrayPool<byte>.Shared.Return(gathered);
+                _gatheredFiles.Return(gathered);
             }
 
             if (rewritten is not null)
@@ -177,25 +185,51 @@ internal sealed partial class StagingExtractor
 
     private void CheckArchived(ManifestEntry entry, long length, byte[] sha256)
     {
-        var actual = Convert.ToHexStringLower(sha256);
-        if (length != entry.Size || actual != entry.Sha256)
+        if (length != entry.Size || entry.Digest != Sha256Digest.FromBytes(sha256))
         {
-            throw Damaged($"'{entry.Path}' does not match the manifest (expected {entry.Size} bytes with sha256 {entry.Sha256}, found {length} bytes with sha256 {actual})");
+            throw Damaged($"'{entry.Path}' does not match the manifest (expected {entry.Size} bytes with sha256 {entry.Sha256}, found {length} bytes with sha256 {Convert.ToHexStringLower(sha256)})");
         }
     }
 
     // No space is reserved up front: on ext4 and XFS delayed allocation already lays a file out in
     // one piece, and on tmpfs reserving means zeroing every page before it is written (measured: 3%
     // of a 1 GB deploy's CPU). A full disk still fails the write, with the same message.
-    private SafeFileHandle CreateNew(string path, ManifestEntry entry)
+    private SafeFileHandle CreateNew(string path, ManifestEntry entry, int mode)
     {
         try
         {
-            return UnixFileWriter.CreateNew(path);
+            var slash = path.LastIndexOf('/');
+            var parent = t_parent ??= new ParentDirectory();
+            return UnixFileWriter.CreateNewAt(parent.Open(path.AsSpan(0, slash)), path[(slash + 1)..], mode, path);
         }
         catch (IOException ex) when (ex.HResult == FileExistsErrno)
         {
             throw _paths.AlreadyExists(entry.Path);
         }
+    }
+
+    /// <summary>
+    /// The directory the worker's last file went into, kept open: files come in path order, so most
+    /// are created next to the one before, and openat in an open directory resolves one name instead
+    /// of the whole path. Every parent was checked to be a real directory before its files arrive.
+    /// </summary>
+    private sealed class ParentDirectory : IDisposable
+    {
+        private string? _path;
+        private SafeFileHandle? _handle;
+
+        public SafeFileHandle Open(ReadOnlySpan<char> path)
+        {
+            if (_handle is null || !path.SequenceEqual(_path))
+            {
+                _handle?.Dispose();
+                _path = path.ToString();
+                _handle = UnixFileSystem.OpenDirectory(_path);
+            }
+
+            return _handle;
+        }
+
+        public void Dispose() => _handle?.Dispose();
     }
 }

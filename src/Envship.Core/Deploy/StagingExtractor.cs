@@ -26,6 +26,11 @@ internal sealed partial class StagingExtractor(string staging, ArchiveReader rea
     private readonly StagingPaths _paths = new(staging, reader.ArchivePath);
     // Relocation's temporaries go under .envship/, where no archive member may be (ManifestValidator).
     private readonly string _temporaries = Path.Combine(staging, ".envship");
+    // Files of several chunks are gathered here to be relocated in memory; a pool of its own keeps
+    // only what the workers use at once, where the shared one would keep arrays of each size per core.
+    private readonly Archive.Compression.BufferPool _gatheredFiles = new((int)(8L << 20), Environment.ProcessorCount);
+    [ThreadStatic]
+    private static ParentDirectory? t_parent;
     private int _filesRelocated;
     private int _temporaryCount;
     private long _bytesHeldInMemory;
@@ -50,14 +55,14 @@ internal sealed partial class StagingExtractor(string staging, ArchiveReader rea
     public FileHashDictionary ExtractAll(CancellationToken cancellationToken)
     {
         var expected = _manifest.Entries.ToDictionary(e => e.Path, StringComparer.Ordinal);
-        var done = new Dictionary<string, EntryType>(StringComparer.Ordinal);
+        var done = new Dictionary<string, EntryType>(_manifest.Entries.Count, StringComparer.Ordinal);
 
         // Parents are looked up as slices of the member's path, not as a new string per level.
         var doneByParent = done.GetAlternateLookup<ReadOnlySpan<char>>();
         var bytesTotal = _manifest.Entries.Sum(e => e.Type == EntryType.File ? e.Size : 0);
         long bytesDone = 0;
         long sequence = 0;
-        using var pipeline = new ExtractionPipeline(jobs > 0 ? jobs : Environment.ProcessorCount, WriteFile, cancellationToken, InFlightBudget);
+        using var pipeline = new ExtractionPipeline(jobs > 0 ? jobs : Environment.ProcessorCount, WriteFile, cancellationToken, InFlightBudget, CloseParentDirectory);
         _pipeline = pipeline;
         try
         {
@@ -175,7 +180,7 @@ internal sealed partial class StagingExtractor(string staging, ArchiveReader rea
                 }
 
                 UnixFileSystem.HardLink(Path.Combine(staging, entry.Target!), path);
-                Record(entry.Path, targetHash);
+                Record(entry.Path, targetHash.Value);
 
                 return;
             default:
@@ -184,11 +189,11 @@ internal sealed partial class StagingExtractor(string staging, ArchiveReader rea
         }
     }
 
-    private string? HashOf(string path)
+    private Sha256Digest? HashOf(string path)
     {
         lock (_deployedHashes)
         {
-            return _deployedHashes.GetValueOrDefault(path);
+            return _deployedHashes.TryGetDigest(path, out var digest) ? digest : null;
         }
     }
 
@@ -256,6 +261,20 @@ internal sealed partial class StagingExtractor(string staging, ArchiveReader rea
         {
             _deployedHashes.Set(path, sha256);
         }
+    }
+
+    private void Record(string path, Sha256Digest sha256)
+    {
+        lock (_deployedHashes)
+        {
+            _deployedHashes.Set(path, sha256);
+        }
+    }
+
+    private static void CloseParentDirectory()
+    {
+        t_parent?.Dispose();
+        t_parent = null;
     }
 
     private int ReadData(Stream data, Span<byte> buffer, ManifestEntry entry)

@@ -17,6 +17,9 @@ internal static partial class UnixFileWriter
     private const int OwnerReadWrite = 0b110_000_000;
     private static readonly int NoFollow = RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x8000 : 0x20000;
 
+    /// <summary>The process's file creation mask, read once (reading it means setting it, so it is put straight back).</summary>
+    public static int Umask { get; } = ReadUmask();
+
     /// <summary>Creates <paramref name="path"/>, which must not exist, readable and writable by its owner only until its mode is set.</summary>
     public static SafeFileHandle CreateNew(string path)
     {
@@ -27,13 +30,29 @@ internal static partial class UnixFileWriter
         }
         while (fd < 0 && Marshal.GetLastPInvokeError() == Interrupted);
 
-        if (fd < 0)
-        {
-            throw Error("create", path);
-        }
-
-        return new SafeFileHandle(fd, ownsHandle: true);
+        return fd >= 0 ? new SafeFileHandle(fd, ownsHandle: true) : throw Error("create", path);
     }
+
+    /// <summary>
+    /// Creates <paramref name="name"/> inside an open directory, which must not have it yet, with
+    /// <paramref name="mode"/> as the umask leaves it: the kernel resolves one name, not the whole path.
+    /// </summary>
+    /// <param name="path">The full path, for messages only.</param>
+    public static SafeFileHandle CreateNewAt(SafeFileHandle directory, string name, int mode, string path)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        int fd;
+        do
+        {
+            fd = NativeMethods.OpenAt((int)directory.DangerousGetHandle(), name, CreateFlags | NoFollow, mode & 0x1FF);
+        }
+        while (fd < 0 && Marshal.GetLastPInvokeError() == Interrupted);
+
+        return fd >= 0 ? new SafeFileHandle(fd, ownsHandle: true) : throw Error("create", path);
+    }
+
+    /// <summary>Whether a file created with <paramref name="mode"/> already has exactly it, so no chmod is needed.</summary>
+    public static bool CreatesExactly(int mode) => (mode & ~0x1FF) == 0 && (mode & Umask) == 0;
 
     /// <summary>Writes all of <paramref name="bytes"/> at <paramref name="offset"/>.</summary>
     public static unsafe void WriteAt(SafeFileHandle handle, ReadOnlySpan<byte> bytes, long offset, string path)
@@ -61,6 +80,13 @@ internal static partial class UnixFileWriter
         }
     }
 
+    private static int ReadUmask()
+    {
+        var mask = NativeMethods.SetUmask(0x12);
+        _ = NativeMethods.SetUmask(mask);
+        return mask;
+    }
+
     private static IOException Error(string action, string path)
     {
         var errno = Marshal.GetLastPInvokeError();
@@ -71,6 +97,12 @@ internal static partial class UnixFileWriter
     {
         [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
         internal static partial int Open(string path, int flags, int mode);
+
+        [LibraryImport("libc", EntryPoint = "openat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+        internal static partial int OpenAt(int directoryFd, string name, int flags, int mode);
+
+        [LibraryImport("libc", EntryPoint = "umask")]
+        internal static partial int SetUmask(int mask);
 
         [LibraryImport("libc", EntryPoint = "pwrite", SetLastError = true)]
         internal static partial nint Pwrite(int fd, byte* buffer, nuint count, long offset);

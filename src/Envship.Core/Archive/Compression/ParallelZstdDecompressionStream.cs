@@ -28,7 +28,8 @@ internal sealed class ParallelZstdDecompressionStream : Stream
 
     public ParallelZstdDecompressionStream(Stream input, int workers, bool leaveOpen = true)
     {
-        _ahead = Math.Max(1, workers) + 1;
+        // One frame per worker in flight: deploy's other threads keep the cores busy, and each frame more is 8 MiB.
+        _ahead = Math.Max(1, workers);
         _input = new ZstdFrameReader(input, new BufferPool(ParallelZstdStream.FrameSize + (ParallelZstdStream.FrameSize >> 7) + 1024, _ahead + 1), MaxParallelFrame);
         _outputs = new BufferPool(ParallelZstdStream.FrameSize, _ahead + 1);
         _leaveOpen = leaveOpen;
