@@ -1,0 +1,55 @@
+using Envship.Cli.Tests.Fixtures;
+using Envship.Testing;
+
+namespace Envship.Cli.Tests;
+
+/// <summary>
+/// The release build is a native executable (PublishAot): what a target without .NET runs, and what
+/// the benchmark measures. Trimming and ahead-of-time compilation can break what runs fine under the
+/// JIT (reflection-based JSON, say), so the published binary itself packs, deploys and verifies.
+/// </summary>
+public sealed class NativeBuildTests(SmallEnvironment env) : IClassFixture<SmallEnvironment>
+{
+    [Fact]
+    public void The_published_native_binary_runs_every_step_of_a_deploy()
+    {
+        var binary = Publish();
+        Assert.False(File.Exists(Path.Combine(Path.GetDirectoryName(binary)!, "envship.dll")), "the release build is not native");
+
+        var archive = env.Work.Combine("native.tar.zst");
+        Run(binary, "pack", "-p", env.Prefix, "-o", archive, "-q");
+        Assert.Contains("manifest:      sha256 ", Run(binary, "inspect", archive), StringComparison.Ordinal);
+        Assert.Contains("dependencies:", Run(binary, "export", archive, "--format", "environment.yml"), StringComparison.Ordinal);
+        Assert.Contains("\"bomFormat\": \"CycloneDX\"", Run(binary, "export", archive, "--format", "cyclonedx"), StringComparison.Ordinal);
+
+        var destination = env.Work.Combine("native-deploy", "env");
+        Run(binary, "deploy", archive, "--prefix", destination, "-q");
+        Assert.Contains("clean", Run(binary, "verify", destination), StringComparison.Ordinal);
+        Assert.Contains("manifest sha256", Run(binary, "history", destination), StringComparison.Ordinal);
+
+        var demo = Run(binary, "demo", "--workdir", env.Work.Combine("native-demo"));
+        Assert.Contains("relocated", demo, StringComparison.Ordinal);
+    }
+
+    private static string Run(string binary, params string[] args)
+    {
+        var result = ProcessRunner.Run(binary, args, null, null, TimeSpan.FromMinutes(2));
+        Assert.True(result.ExitCode == 0, $"envship {string.Join(' ', args)} exited {result.ExitCode}:\n{result.StdOut}\n{result.StdErr}");
+        return result.StdOut + result.StdErr;
+    }
+
+    private string Publish()
+    {
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Envship.slnx")))
+        {
+            root = root.Parent;
+        }
+
+        Assert.NotNull(root);
+        var output = env.Work.Combine("native-bin");
+        var published = ProcessRunner.Run("dotnet", ["publish", Path.Combine(root.FullName, "src", "Envship.Cli"), "-c", "Release", "-o", output, "--nologo", "-v", "q"], null, null, TimeSpan.FromMinutes(10));
+        Assert.True(published.ExitCode == 0, $"dotnet publish failed:\n{published.StdOut}\n{published.StdErr}");
+        return Path.Combine(output, "envship");
+    }
+}
