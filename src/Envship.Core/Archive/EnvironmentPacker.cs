@@ -174,7 +174,7 @@ public static class EnvironmentPacker
         List<string> warnings,
         IReadOnlyList<SurveyedEnvironment> environments)
     {
-        var manifest = ManifestBuilder.Build(options, prefix, sourcePrefix, layout, described, root, items, warnings);
+        var manifest = ManifestBuilder.Build(options, prefix, sourcePrefix, layout, described, root, ManifestTally.Of(items), [.. items.Select(i => i.Entry)], warnings);
         var embedded = EmbeddedExports.Build(manifest, prefix, environments);
         return (manifest with { Metadata = EmbeddedExports.Describe(embedded) }, embedded);
     }

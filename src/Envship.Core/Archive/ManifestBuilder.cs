@@ -8,17 +8,6 @@ namespace Envship.Core.Archive;
 
 internal static class ManifestBuilder
 {
-    public static Manifest Build(
-        PackOptions options,
-        string packedFrom,
-        string sourcePrefix,
-        InstallationLayout layout,
-        IReadOnlyList<ManifestEnvironment> environments,
-        ManifestRoot root,
-        IReadOnlyList<InventoryItem> items,
-        IReadOnlyList<string> warnings) =>
-        Build(options, packedFrom, sourcePrefix, layout, environments, root, ManifestTally.Of(items), [.. items.Select(i => i.Entry)], warnings);
-
     /// <param name="entries">The entries, or none when they were streamed to a <see cref="ManifestEntrySpool"/> as <paramref name="tally"/> was added up.</param>
     public static Manifest Build(
         PackOptions options,

@@ -57,38 +57,9 @@ public sealed class CompressionTests
         }
     }
 
-    private static byte[] Gzip(byte[] data, int workers)
-    {
-        var output = new MemoryStream();
-        using (var gzip = new ParallelGzipStream(output, 6, workers))
-        {
-            // Odd write sizes, so block cuts never line up with writes.
-            for (var offset = 0; offset < data.Length; offset += 77_777)
-            {
-                gzip.Write(data.AsSpan(offset, Math.Min(77_777, data.Length - offset)));
-            }
-        }
+    private static byte[] Gzip(byte[] data, int workers) => BlockStreams.WriteInPieces(data, output => new ParallelGzipStream(output, 6, workers));
 
-        return output.ToArray();
-    }
+    private static byte[] ReadAll(Stream stream) => BlockStreams.ReadAll(stream);
 
-    private static byte[] ReadAll(Stream stream)
-    {
-        using var copy = new MemoryStream();
-        stream.CopyTo(copy);
-        return copy.ToArray();
-    }
-
-    /// <summary>Several gzip blocks of text-like, compressible data with some noise.</summary>
-    private static byte[] MakeData()
-    {
-        var random = new Random(3);
-        var data = new byte[(ParallelGzipStream.BlockSize * 3) + 12345];
-        for (var i = 0; i < data.Length; i++)
-        {
-            data[i] = random.Next(8) == 0 ? (byte)random.Next(256) : (byte)('a' + (i % 23));
-        }
-
-        return data;
-    }
+    private static byte[] MakeData() => BlockStreams.TextLike((ParallelGzipStream.BlockSize * 3) + 12345);
 }

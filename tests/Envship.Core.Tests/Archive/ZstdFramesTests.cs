@@ -141,37 +141,9 @@ public sealed class ZstdFramesTests
         Assert.Throws<InvalidDataException>(() => ReadAll(reader));
     }
 
-    private static byte[] Compress(byte[] data, int workers)
-    {
-        var output = new MemoryStream();
-        using (var zstd = new ParallelZstdStream(output, 3, workers))
-        {
-            // Odd write sizes, so frame cuts never line up with writes.
-            for (var offset = 0; offset < data.Length; offset += 77_777)
-            {
-                zstd.Write(data.AsSpan(offset, Math.Min(77_777, data.Length - offset)));
-            }
-        }
+    private static byte[] Compress(byte[] data, int workers) => BlockStreams.WriteInPieces(data, output => new ParallelZstdStream(output, 3, workers));
 
-        return output.ToArray();
-    }
+    private static byte[] ReadAll(Stream stream) => BlockStreams.ReadAll(stream);
 
-    private static byte[] ReadAll(Stream stream)
-    {
-        using var copy = new MemoryStream();
-        stream.CopyTo(copy);
-        return copy.ToArray();
-    }
-
-    private static byte[] MakeData(int length)
-    {
-        var random = new Random(length);
-        var data = new byte[length];
-        for (var i = 0; i < data.Length; i++)
-        {
-            data[i] = random.Next(8) == 0 ? (byte)random.Next(256) : (byte)('a' + (i % 23));
-        }
-
-        return data;
-    }
+    private static byte[] MakeData(int length) => BlockStreams.TextLike(length);
 }
