@@ -9,7 +9,7 @@
 #
 # Options: --size S --files N (repeat the pair for several cases), --prefix P (repeatable),
 #   --python (copy sys.base_prefix, add conda-meta/: a real CPython tree, ~50k files),
-#   --runs N (default 3), --seed N (default 1), --work DIR (default /tmp/envship-bench; generated
+#   --runs N (default 5), --seed N (default 1), --work DIR (default /tmp/envship-bench; generated
 #   environments are kept there and reused), --no-disk (skip the labelled disk run).
 #
 # For each case it
@@ -17,8 +17,8 @@
 #      checking that the work disk has ~3x the size free;
 #   2. packs with `envship pack` and with `tar -cf - . | zstd -T0 -3`, alternating, RUNS times;
 #   3. deploys each archive with `envship deploy` (verification and relocation included) and with
-#      `zstd -dc | tar -x`, alternating, RUNS times, into a fresh directory on a tmpfs the script
-#      mounts; removing the directory is outside the timed region;
+#      `zstd -dc | tar -x`, once untimed, then alternating, RUNS times, into a fresh directory on a
+#      tmpfs the script mounts; removing the directory is outside the timed region;
 #   4. deploys each once more to disk, labelled as such;
 #   5. packs once more with -j 1 and checks the archive is byte-identical to the -j 2 one;
 # and prints a markdown table of medians, ratios, peak RSS and archive sizes per case, then how
@@ -31,7 +31,7 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
-runs=3 seed=1 work=/tmp/envship-bench disk_run=1 python_copy=0
+runs=5 seed=1 work=/tmp/envship-bench disk_run=1 python_copy=0
 sizes=() counts=() prefixes=()
 while [ $# -gt 0 ]; do
   case $1 in
@@ -76,19 +76,42 @@ build_envship() {
   envship=("$work/bin/envship")
 }
 
-# This VM hands freed memory back to the hypervisor at once (page_reporting.min_free_ms=0), so
-# every page a program touches again is a fresh host fault: 600 MB written in 1 MiB pieces took
-# 0.8-1.1 s instead of 0.1 s. Like the burst-throttled disk, that measures the VM, not the
-# programs, so for the run freed memory stays with the guest for 5 minutes (the most it takes); the old value is
-# put back on exit. Other machines have no such knob, and nothing to correct.
-page_reporting=/sys/module/page_reporting/parameters/min_free_ms
-hold_freed_memory() {
-  memory_note="freed memory returned to the host at once"
-  [ -w "$page_reporting" ] || { [ -e "$page_reporting" ] || memory_note="no free page reporting"; return 0; }
-  saved_min_free_ms=$(cat "$page_reporting")
-  echo 300000 > "$page_reporting" && memory_note="freed memory kept by the guest during the run (page_reporting.min_free_ms 300000, was $saved_min_free_ms)"
+# This VM gives memory back to its hypervisor: free page reporting hands freed pages over
+# (page_reporting.min_free_ms=0; max_waiting_mib=1024 reports once 1 GiB is free, whatever the
+# delay), and a DAMON scheme pages out page cache idle for a minute. A page touched again is then
+# a fresh host fault or a read from the throttled disk: 600 MB written in 1 MiB pieces took
+# 0.8-1.1 s instead of 0.1 s, and the same 4 GB deploy spent 5 s or 18 s in the kernel. Like the
+# throttled disk, that measures the VM, not the programs, so for the run the guest keeps its
+# memory (reporting delayed 5 minutes, the most it takes, with no size trigger; DAMON paused).
+# The old values are put back on exit. Machines without these knobs are left alone.
+page_reporting=/sys/module/page_reporting/parameters
+damon_state=/sys/kernel/mm/damon/admin/kdamonds/0/state
+hold_vm_memory() {
+  local held=()
+  if [ -w "$page_reporting/min_free_ms" ]; then
+    saved_min_free_ms=$(cat "$page_reporting/min_free_ms")
+    echo 300000 > "$page_reporting/min_free_ms" && held+=("page_reporting.min_free_ms 300000 (was $saved_min_free_ms)")
+  fi
+  if [ -w "$page_reporting/max_waiting_mib" ]; then
+    saved_max_waiting_mib=$(cat "$page_reporting/max_waiting_mib")
+    echo 65536 > "$page_reporting/max_waiting_mib" && held+=("max_waiting_mib 65536 (was $saved_max_waiting_mib)")
+  fi
+  if [ -w "$damon_state" ] && [ "$(cat "$damon_state")" = on ]; then
+    echo off > "$damon_state" && saved_damon=on && held+=("DAMON pageout paused")
+  fi
+  if [ ${#held[@]} -gt 0 ]; then
+    memory_note="memory kept by the guest during the run: $(IFS=';'; echo "${held[*]}" | sed 's/;/, /g')"
+  elif [ -e "$page_reporting/min_free_ms" ] || [ -e "$damon_state" ]; then
+    memory_note="memory returned to the host as usual (the knobs need root)"
+  else
+    memory_note="no free page reporting or DAMON pageout on this machine"
+  fi
 }
-restore_freed_memory() { [ -z "${saved_min_free_ms:-}" ] || echo "$saved_min_free_ms" > "$page_reporting"; }
+restore_vm_memory() {
+  [ -z "${saved_min_free_ms:-}" ] || echo "$saved_min_free_ms" > "$page_reporting/min_free_ms"
+  [ -z "${saved_max_waiting_mib:-}" ] || echo "$saved_max_waiting_mib" > "$page_reporting/max_waiting_mib"
+  [ -z "${saved_damon:-}" ] || echo "$saved_damon" > "$damon_state"
+}
 
 # ---- helpers -----------------------------------------------------------------------------------
 to_bytes() { python3 -c "import sys; sys.path.insert(0, '$repo/bench'); import gen_env; print(gen_env.parse_size('$1'))"; }
@@ -99,6 +122,14 @@ max() { sort -n | tail -1; }
 secs() { awk -v ms="$1" 'BEGIN {printf "%.2f s", ms / 1000}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 mib() { awk -v b="$1" 'BEGIN {printf "%.1f MiB", b / 1048576}'; }
+pair_ratios() {   # pair_ratios OURS REF (array names): each run's ratio, then their median
+  local -n _a=$1 _b=$2
+  local i list=() scaled=()
+  for ((i = 0; i < ${#_a[@]}; i++)); do
+    list+=("$(ratio "${_a[i]}" "${_b[i]}")"); scaled+=($(( _a[i] * 10000 / _b[i] )))
+  done
+  echo "${list[*]} (median $(printf '%s\n' "${scaled[@]}" | median | awk '{printf "%.2f", $1 / 10000}'))"
+}
 rss_mb() { awk '/Maximum resident/ {print int($6 / 1024)}' "$1"; }
 
 # timed VAR CMD...: run CMD, append its wall time in ms to array VAR.
@@ -136,7 +167,7 @@ mount_tmpfs() {   # mount_tmpfs BYTES -> sets deploy_root and deploy_medium
     deploy_medium="disk (no tmpfs: mount failed)"
   fi
 }
-trap 'mountpoint -q "$tmpfs_dir" 2>/dev/null && umount "$tmpfs_dir"; restore_freed_memory' EXIT
+trap 'mountpoint -q "$tmpfs_dir" 2>/dev/null && umount "$tmpfs_dir"; restore_vm_memory' EXIT
 
 # ---- one case ----------------------------------------------------------------------------------
 results="$work/results.md"
@@ -158,6 +189,12 @@ bench_case() {   # bench_case LABEL PREFIX
     else fresh "$ref"; timed pr pack_ref "$ref"; fresh "$ours"; timed po pack_ours "$ours"; fi
     prss+=("$(rss_mb "$ours.time")")
   done
+  # One untimed deploy each first: the tmpfs's first pages come fresh from the hypervisor (the same
+  # 4 GB deploy spent 20 s in the kernel on a new mount, 5 s once its pages had been used).
+  log "$label: one untimed deploy each, to warm the tmpfs"
+  rm -rf "$deploy_root/d-ours" "$deploy_root/d-ref"
+  deploy_ours "$ours" "$deploy_root/d-ours"; rm -rf "$deploy_root/d-ours"
+  deploy_ref "$ref" "$deploy_root/d-ref"; rm -rf "$deploy_root/d-ref"
   for ((i = 1; i <= runs; i++)); do
     log "$label: deploy run $i/$runs"
     rm -rf "$deploy_root/d-ours" "$deploy_root/d-ref"; sync
@@ -204,22 +241,27 @@ bench_case() {   # bench_case LABEL PREFIX
     echo
     echo "raw ms, envship / reference: pack ${po[*]} / ${pr[*]}; deploy ${do_[*]} / ${dr[*]}"
     echo
+    echo "ratio within each alternating pair (drift between pairs cancels): pack $(pair_ratios po pr); deploy $(pair_ratios do_ dr)"
+    echo
   } | tee -a "$results"
   rm -f "$ours" "$ref" "$ours.time"
   scale_labels+=("$label") scale_bytes+=("$bytes") scale_pack+=("$mpo") scale_deploy+=("$mdo")
+  scale_ref_pack+=("$mpr") scale_ref_deploy+=("$mdr")
 }
 
-scale_labels=() scale_bytes=() scale_pack=() scale_deploy=()
-print_scaling() {   # each case against the first: size ratio, then how much longer pack and deploy took
+scale_labels=() scale_bytes=() scale_pack=() scale_deploy=() scale_ref_pack=() scale_ref_deploy=()
+# Each case against the first: size ratio, then how much longer pack and deploy took. The
+# reference's own scaling is beside it: when the host slows down between cases, both grow.
+print_scaling() {
   [ ${#scale_labels[@]} -ge 2 ] || return 0
   {
     echo "### scaling against ${scale_labels[0]}"
     echo
-    echo "| case | data | pack time | deploy time |"
-    echo "|---|---|---|---|"
+    echo "| case | data | pack time | deploy time | reference pack | reference deploy |"
+    echo "|---|---|---|---|---|---|"
     local i
     for ((i = 1; i < ${#scale_labels[@]}; i++)); do
-      echo "| ${scale_labels[i]} | $(ratio "${scale_bytes[i]}" "${scale_bytes[0]}")x | $(ratio "${scale_pack[i]}" "${scale_pack[0]}")x | $(ratio "${scale_deploy[i]}" "${scale_deploy[0]}")x |"
+      echo "| ${scale_labels[i]} | $(ratio "${scale_bytes[i]}" "${scale_bytes[0]}")x | $(ratio "${scale_pack[i]}" "${scale_pack[0]}")x | $(ratio "${scale_deploy[i]}" "${scale_deploy[0]}")x | $(ratio "${scale_ref_pack[i]}" "${scale_ref_pack[0]}")x | $(ratio "${scale_ref_deploy[i]}" "${scale_ref_deploy[0]}")x |"
     done
     echo
   } | tee -a "$results"
@@ -264,7 +306,7 @@ python_env() {
 start=$(now_ns)
 setup_tools
 build_envship
-hold_freed_memory
+hold_vm_memory
 for ((c = 0; c < ${#sizes[@]}; c++)); do
   p=$(generate_env "${sizes[c]}" "${counts[c]}") || continue
   bench_case "${sizes[c]} / ${counts[c]} files (synthetic, seed $seed)" "$p"
