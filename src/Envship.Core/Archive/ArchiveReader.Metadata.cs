@@ -1,4 +1,3 @@
-using System.Formats.Tar;
 using System.Security.Cryptography;
 
 namespace Envship.Core.Archive;
@@ -31,26 +30,17 @@ public sealed partial class ArchiveReader
             return _metadata;
         }
 
-        while (_pending is null)
+        while (!_pending && NextEntry())
         {
-            var entry = NextEntry();
-            if (entry is null)
-            {
-                break;
-            }
-
-            if (!TryKeepMetadata(entry))
-            {
-                _pending = entry;
-            }
+            _pending = !TryKeepMetadata();
         }
 
         return _metadata;
     }
 
-    private bool TryKeepMetadata(TarEntry entry)
+    private bool TryKeepMetadata()
     {
-        var name = StripPrefix(entry.Name, "member");
+        var name = StripPrefix(_tar!.Name, "member");
         if (!name.StartsWith(".envship/", StringComparison.Ordinal))
         {
             return false;
@@ -58,7 +48,7 @@ public sealed partial class ArchiveReader
 
         _lastMember = name;
         var expected = Manifest.Metadata.FirstOrDefault(m => m.Path == name);
-        if (expected is null || entry.DataStream is null)
+        if (expected is null || _tar.TypeFlag is not ((byte)'0' or 0))
         {
             throw new EnvshipException(ExitCode.DamagedArchive, $"{ArchivePath}: member '{name}' is not listed in the manifest's metadata. The archive was not made by envship or was tampered with.");
         }
@@ -66,7 +56,7 @@ public sealed partial class ArchiveReader
         using var data = new MemoryStream();
         try
         {
-            entry.DataStream.CopyTo(data);
+            _tar.Data.CopyTo(data);
         }
         catch (Exception ex) when (IsDamage(ex))
         {

@@ -1,8 +1,5 @@
-using System.Buffers;
-using System.Formats.Tar;
-using System.IO.Compression;
-using System.Security.Cryptography;
 using Envship.Core.Archive.Compression;
+using Envship.Core.Archive.Tar;
 using ZstdSharp;
 
 namespace Envship.Core.Archive;
@@ -24,24 +21,15 @@ public sealed partial class ArchiveReader : IDisposable
     private readonly ReadAheadStream? _raw;
     private readonly Stream? _decompressed;
     private readonly ExpansionLimitStream? _limited;
-    /// <summary>
-    /// System.Formats.Tar's reader keeps every entry's data stream until it is disposed, about 70
-    /// bytes per member: 14 MB at 200,000 files. A fresh reader every few thousand entries, started
-    /// at the header where the last one stopped, keeps that bounded.
-    /// </summary>
-    private const int EntriesPerTarReader = 4096;
-
-    private const int TarBlockSize = 512;
-
     private readonly string _memberPrefix;
-    private TarReader? _tar;
-    private long _nextHeaderAt = -1;
-    private int _entriesFromTarReader;
+    private readonly StrictTarReader? _tar;
     private readonly Dictionary<string, byte[]> _metadata = new(StringComparer.Ordinal);
-    private TarEntry? _pending;
+
+    /// <summary>True when the reader stands on a member that <see cref="ReadMetadata"/> read but did not keep.</summary>
+    private bool _pending;
     private string? _lastMember;
 
-    private ArchiveReader(string path, ArchiveFormat format, FileStream? file, ReadAheadStream? raw, Stream? decompressed, ExpansionLimitStream? limited, TarReader? tar, Manifest manifest, string manifestSha256, string memberPrefix)
+    private ArchiveReader(string path, ArchiveFormat format, FileStream? file, ReadAheadStream? raw, Stream? decompressed, ExpansionLimitStream? limited, StrictTarReader? tar, Manifest manifest, string manifestSha256, string memberPrefix)
     {
         ManifestSha256 = manifestSha256;
         _limited = limited;
@@ -104,11 +92,11 @@ public sealed partial class ArchiveReader : IDisposable
             Stream decompressed = format switch
             {
                 ArchiveFormat.TarZst => ZstdStreams.Decompressor(raw),
-                ArchiveFormat.TarGz => new GZipStream(raw, CompressionMode.Decompress, leaveOpen: true),
+                ArchiveFormat.TarGz => new StrictGzipStream(raw),
                 _ => raw,
             };
             var limited = new ExpansionLimitStream(decompressed, path);
-            var tar = new TarReader(limited, leaveOpen: true);
+            var tar = new StrictTarReader(limited);
             var (manifest, digest, prefix) = ReadManifest(path, tar, digestRequired: format == ArchiveFormat.Tar);
             ManifestValidator.Validate(manifest, path);
             limited.Limit = ExpansionLimitStream.BudgetFor(manifest, limited.BytesRead);
@@ -141,30 +129,24 @@ public sealed partial class ArchiveReader : IDisposable
             yield break;
         }
 
-        while (true)
+        while (_pending || NextEntry())
         {
-            var entry = _pending ?? NextEntry();
-            _pending = null;
-            if (entry is null)
-            {
-                yield break;
-            }
-
-            if (TryKeepMetadata(entry))
+            _pending = false;
+            if (TryKeepMetadata())
             {
                 continue;
             }
 
-            var name = StripPrefix(entry.Name, "member");
+            var name = StripPrefix(_tar.Name, "member");
             _lastMember = name;
-            var type = MemberType(entry, name);
+            var type = MemberType(_tar.TypeFlag, name);
             var target = type switch
             {
-                EntryType.Hardlink => StripPrefix(entry.LinkName, $"hard link '{name}' points to"),
-                EntryType.Symlink => entry.LinkName,
+                EntryType.Hardlink => StripPrefix(_tar.LinkName ?? "", $"hard link '{name}' points to"),
+                EntryType.Symlink => _tar.LinkName ?? "",
                 _ => null,
             };
-            yield return new ArchiveMember(name, type, target, entry.DataStream) { Size = entry.Length };
+            yield return new ArchiveMember(name, type, target, type == EntryType.File ? _tar.Data : null) { Size = _tar.Size };
         }
     }
 
@@ -181,8 +163,12 @@ public sealed partial class ArchiveReader : IDisposable
 
         try
         {
-            _limited!.CopyTo(Stream.Null);
+            _tar!.ReadTrailer();
             _raw.CopyTo(Stream.Null);
+        }
+        catch (TarFormatException ex)
+        {
+            throw Refused(ex);
         }
         catch (Exception ex) when (IsDamage(ex))
         {
@@ -214,19 +200,15 @@ public sealed partial class ArchiveReader : IDisposable
         _file?.Dispose();
     }
 
-    private TarEntry? NextEntry()
+    private bool NextEntry()
     {
         try
         {
-            if (_entriesFromTarReader >= EntriesPerTarReader && _nextHeaderAt >= 0)
-            {
-                RenewTarReader();
-            }
-
-            var entry = _tar!.GetNextEntry();
-            _nextHeaderAt = entry is null ? -1 : NextHeaderOffset(entry);
-            _entriesFromTarReader++;
-            return entry;
+            return _tar!.MoveNext();
+        }
+        catch (TarFormatException ex)
+        {
+            throw Refused(ex);
         }
         catch (Exception ex) when (IsDamage(ex))
         {
@@ -234,44 +216,17 @@ public sealed partial class ArchiveReader : IDisposable
         }
     }
 
-    /// <summary>
-    /// Where the header after <paramref name="entry"/> starts, in bytes of tar: the reader has just
-    /// read the entry's headers, and its data and padding follow.
-    /// </summary>
-    private long NextHeaderOffset(TarEntry entry)
+    /// <summary>A header the strict reader refused: the member it names (or the last good one), the cause and the fix.</summary>
+    private EnvshipException Refused(TarFormatException ex)
     {
-        var data = entry.DataStream is null ? 0 : entry.Length;
-        return _limited!.BytesRead + data + ((TarBlockSize - (data % TarBlockSize)) % TarBlockSize);
+        var where = ex.Member is not null ? $"member '{ex.Member}'"
+            : _lastMember is null ? "the member right after the manifest" : $"the member after '{_lastMember}'";
+        return new EnvshipException(ExitCode.DamagedArchive, $"{ArchivePath}: {where} {ex.Message}. {Fix(ex)}", ex);
     }
 
-    /// <summary>Moves past the last entry's data and padding, as the old reader would have, and starts a new reader there.</summary>
-    private void RenewTarReader()
-    {
-        var skip = _nextHeaderAt - _limited!.BytesRead;
-        if (skip < 0)
-        {
-            throw new InvalidOperationException($"the tar stream is {-skip} bytes past the next header");
-        }
-
-        var buffer = ArrayPool<byte>.Shared.Rent(64 << 10);
-        try
-        {
-            while (skip > 0)
-            {
-                var chunk = (int)Math.Min(skip, buffer.Length);
-                _limited.ReadExactly(buffer, 0, chunk);
-                skip -= chunk;
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-
-        _tar!.Dispose();
-        _tar = new TarReader(_limited, leaveOpen: true);
-        _entriesFromTarReader = 0;
-    }
+    private static string Fix(TarFormatException ex) => ex.Tampered
+        ? "The archive was not made by envship or was tampered with; do not deploy it."
+        : "Copy the archive again and check its size and sha256; if that does not help, the archive was tampered with: do not deploy it.";
 
     // The prefix's own .envship/ is never packed, so every .envship/ member is metadata written after the manifest.
     private IEnumerable<ArchiveMember> ReadDirectoryMembers()
@@ -327,23 +282,27 @@ public sealed partial class ArchiveReader : IDisposable
         return trimmed;
     }
 
-    private EntryType MemberType(TarEntry entry, string name) => entry.EntryType switch
+    private EntryType MemberType(byte typeFlag, string name) => typeFlag switch
     {
-        TarEntryType.RegularFile or TarEntryType.V7RegularFile => EntryType.File,
-        TarEntryType.Directory => EntryType.Directory,
-        TarEntryType.SymbolicLink => EntryType.Symlink,
-        TarEntryType.HardLink => EntryType.Hardlink,
+        (byte)'0' or 0 => EntryType.File,
+        (byte)'5' => EntryType.Directory,
+        (byte)'2' => EntryType.Symlink,
+        (byte)'1' => EntryType.Hardlink,
         var other => throw new EnvshipException(
             ExitCode.DamagedArchive,
             $"{ArchivePath}: member '{name}' is {Describe(other)}, which envship never creates: special files could reach hardware or block a reader. The archive was not made by envship or was tampered with; do not deploy it."),
     };
 
-    private static string Describe(TarEntryType type) => type switch
+    private static string Describe(byte typeFlag) => typeFlag switch
     {
-        TarEntryType.CharacterDevice => "a character device node",
-        TarEntryType.BlockDevice => "a block device node",
-        TarEntryType.Fifo => "a FIFO (named pipe)",
-        _ => $"a tar entry of type {type}",
+        (byte)'3' => "a character device node",
+        (byte)'4' => "a block device node",
+        (byte)'6' => "a FIFO (named pipe)",
+        (byte)'7' => "a contiguous file (tar type '7')",
+        (byte)'S' => "a GNU sparse file (tar type 'S')",
+        (byte)'M' or (byte)'V' => "a multi-volume continuation or volume label (tar type 'M' or 'V')",
+        >= 0x20 and < 0x7F => $"a tar entry of type '{(char)typeFlag}'",
+        _ => $"a tar entry of type 0x{typeFlag:X2}",
     };
 
     private static Manifest ParseManifest(Stream json, string source, string archivePath)
@@ -363,7 +322,7 @@ public sealed partial class ArchiveReader : IDisposable
     }
 
     /// <summary>The parser may stop at the closing brace; whatever follows must still be read, hashed and counted.</summary>
-    private static void DrainManifest(HashingReadStream json, TarEntry member, string path)
+    private static void DrainManifest(HashingReadStream json, long length, string path)
     {
         try
         {
@@ -374,9 +333,9 @@ public sealed partial class ArchiveReader : IDisposable
             throw new EnvshipException(ExitCode.DamagedArchive, $"{path}: the manifest is damaged ({ex.Message}). Copy the archive again.", ex);
         }
 
-        if (json.BytesRead != member.Length)
+        if (json.BytesRead != length)
         {
-            throw new EnvshipException(ExitCode.DamagedArchive, $"{path}: the manifest is damaged (it ends after {json.BytesRead} of {member.Length} bytes). Copy the archive again.");
+            throw new EnvshipException(ExitCode.DamagedArchive, $"{path}: the manifest is damaged (it ends after {json.BytesRead} of {length} bytes). Copy the archive again.");
         }
     }
 
@@ -392,47 +351,55 @@ public sealed partial class ArchiveReader : IDisposable
         }
     }
 
-    private static (Manifest Manifest, string Sha256, string MemberPrefix) ReadManifest(string path, TarReader tar, bool digestRequired)
+    private static (Manifest Manifest, string Sha256, string MemberPrefix) ReadManifest(string path, StrictTarReader tar, bool digestRequired)
     {
-        TarEntry? first;
+        bool found;
         try
         {
-            first = tar.GetNextEntry(copyData: false);
+            found = tar.MoveNext();
+        }
+        catch (TarFormatException ex)
+        {
+            var where = ex.Member is null ? "" : $" '{ex.Member}'";
+            throw new EnvshipException(ExitCode.DamagedArchive, $"{path}: the first member{where}, which should be '{Manifest.EntryName}', {ex.Message}. {Fix(ex)}", ex);
         }
         catch (Exception ex) when (IsDamage(ex))
         {
             throw new EnvshipException(ExitCode.DamagedArchive, $"{path}: cannot read the first member, '{Manifest.EntryName}' ({ex.Message}). The file is damaged or not an envship archive; copy it again.", ex);
         }
 
-        if (first is null || !first.Name.EndsWith(Manifest.EntryName, StringComparison.Ordinal) || first.DataStream is null)
+        var name = found ? tar.Name : "";
+        if (!found || !name.EndsWith(Manifest.EntryName, StringComparison.Ordinal) || tar.TypeFlag is (byte)'1' or (byte)'2' or (byte)'5')
         {
             throw new EnvshipException(ExitCode.DamagedArchive, $"{path}: the first member is not {Manifest.EntryName}, so this is not an envship archive. Pack it with 'envship pack'.");
         }
 
-        if (first.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile) || first.Length > ExpansionLimitStream.ManifestCap)
+        var length = tar.Size;
+        if (tar.TypeFlag is not ((byte)'0' or 0) || length > ExpansionLimitStream.ManifestCap)
         {
-            throw new EnvshipException(ExitCode.DamagedArchive, $"{path}: member '{first.Name}' is a {first.EntryType} of {first.Length} bytes; a manifest is a regular file of at most {ExpansionLimitStream.ManifestCap} bytes. The archive is damaged or was tampered with; do not deploy it.");
+            throw new EnvshipException(ExitCode.DamagedArchive, $"{path}: member '{name}' is a tar entry of type '{(char)tar.TypeFlag}' of {length} bytes; a manifest is a regular file of at most {ExpansionLimitStream.ManifestCap} bytes. The archive is damaged or was tampered with; do not deploy it.");
         }
 
         // Parsed as it streams and hashed on the way: the JSON bytes are never held whole beside the object graph.
         // The digest is still checked before a parse error is reported, so damage reads as damage.
-        using var hashing = new HashingReadStream(first.DataStream);
+        var comment = tar.Comment;
+        using var hashing = new HashingReadStream(tar.Data);
         Manifest manifest;
         try
         {
-            manifest = ParseManifest(hashing, first.Name, path);
-            DrainManifest(hashing, first, path);
+            manifest = ParseManifest(hashing, name, path);
+            DrainManifest(hashing, length, path);
         }
         catch (EnvshipException)
         {
             DrainManifestQuietly(hashing);
-            ManifestDigest.Verify(first, hashing.BytesRead == first.Length ? hashing.HashHex() : null, path, digestRequired);
+            ManifestDigest.Verify(name, comment, hashing.BytesRead == length ? hashing.HashHex() : null, path, digestRequired);
             throw;
         }
 
         var digest = hashing.HashHex();
-        ManifestDigest.Verify(first, digest, path, digestRequired);
-        var prefix = first.Name[..^Manifest.EntryName.Length];
+        ManifestDigest.Verify(name, comment, digest, path, digestRequired);
+        var prefix = name[..^Manifest.EntryName.Length];
         if (manifest.ArchiveRoot is null || prefix != (manifest.ArchiveRoot.Length == 0 ? "" : manifest.ArchiveRoot.TrimEnd('/') + "/"))
         {
             throw new EnvshipException(ExitCode.DamagedArchive, $"{path}: the manifest sits under '{prefix}' but declares archive root '{manifest.ArchiveRoot}'. The archive was tampered with.");

@@ -29,9 +29,16 @@ internal sealed class ExpansionLimitStream(Stream inner, string archivePath) : S
     public static long BudgetFor(Manifest manifest, long manifestMemberBytes)
     {
         ArgumentNullException.ThrowIfNull(manifest);
-        var fileBytes = manifest.Entries.Sum(e => e.Type == EntryType.File ? Math.Max(0, e.Size) : 0);
-        var entries = (long)manifest.Entries.Count + 1;
-        return checked(manifestMemberBytes + fileBytes + (fileBytes / 2) + (entries * HeaderAllowancePerEntry) + SafetyMargin);
+        // In 128 bits, so sizes near 2^63 saturate the limit instead of overflowing it.
+        Int128 fileBytes = 0;
+        foreach (var entry in manifest.Entries)
+        {
+            fileBytes += entry.Type == EntryType.File ? Math.Max(0, entry.Size) : 0;
+        }
+
+        var entries = (Int128)manifest.Entries.Count + 1;
+        var budget = manifestMemberBytes + fileBytes + (fileBytes / 2) + (entries * HeaderAllowancePerEntry) + SafetyMargin;
+        return (long)Int128.Min(budget, long.MaxValue);
     }
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));

@@ -1,4 +1,3 @@
-using System.Formats.Tar;
 using System.Security.Cryptography;
 
 namespace Envship.Core.Archive;
@@ -22,15 +21,13 @@ public static class ManifestDigest
     /// Refuses a manifest whose digest does not match. A plain tar must carry one; compressed
     /// archives assembled by other tools may omit it, as their compression checksum covers the bytes.
     /// </summary>
-    public static void Verify(TarEntry member, ReadOnlySpan<byte> json, string archivePath, bool required) =>
-        Verify(member, Convert.ToHexStringLower(SHA256.HashData(json)), archivePath, required);
-
+    /// <param name="member">The manifest member's name in the tar.</param>
+    /// <param name="comment">Its pax <c>comment</c> record, if it has one.</param>
     /// <param name="actual">The SHA-256 of the member's bytes as read; null when they could not all be read.</param>
-    public static void Verify(TarEntry member, string? actual, string archivePath, bool required)
+    public static void Verify(string member, string? comment, string? actual, string archivePath, bool required)
     {
-        ArgumentNullException.ThrowIfNull(member);
         string? declared = null;
-        if (member is PaxTarEntry pax && pax.ExtendedAttributes.TryGetValue(Keyword, out var comment) && comment.StartsWith(Prefix, StringComparison.Ordinal))
+        if (comment is not null && comment.StartsWith(Prefix, StringComparison.Ordinal))
         {
             declared = comment[Prefix.Length..];
         }
@@ -39,7 +36,7 @@ public static class ManifestDigest
         {
             if (required)
             {
-                throw new EnvshipException(ExitCode.DamagedArchive, $"{archivePath}: member '{member.Name}' carries no manifest digest, so nothing in a plain tar protects the manifest from corruption. Pack the environment again with this envship, or use --format tar.zst.");
+                throw new EnvshipException(ExitCode.DamagedArchive, $"{archivePath}: member '{member}' carries no manifest digest, so nothing in a plain tar protects the manifest from corruption. Pack the environment again with this envship, or use --format tar.zst.");
             }
 
             return;
@@ -47,7 +44,7 @@ public static class ManifestDigest
 
         if (actual is not null && !string.Equals(declared, actual, StringComparison.Ordinal))
         {
-            throw new EnvshipException(ExitCode.DamagedArchive, $"{archivePath}: member '{member.Name}' does not match its digest (the manifest's sha256 is {actual}, its header declares {declared}): the manifest is damaged or was edited. Copy the archive again and check its sha256.");
+            throw new EnvshipException(ExitCode.DamagedArchive, $"{archivePath}: member '{member}' does not match its digest (the manifest's sha256 is {actual}, its header declares {declared}): the manifest is damaged or was edited. Copy the archive again and check its sha256.");
         }
     }
 }

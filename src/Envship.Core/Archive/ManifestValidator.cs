@@ -43,7 +43,16 @@ public static class ManifestValidator
             }
 
             CheckEntry(entry, seen, archivePath);
-            totalBytes = entry.Type == EntryType.File ? checked(totalBytes + entry.Size) : totalBytes;
+            if (entry.Type == EntryType.File)
+            {
+                // Sizes are not negative by now, so the sum can only overflow upwards.
+                if (entry.Size > long.MaxValue - totalBytes)
+                {
+                    throw Tampered(archivePath, $"the file sizes add up to more than {long.MaxValue} bytes (at '{entry.Path}', which declares {entry.Size})");
+                }
+
+                totalBytes += entry.Size;
+            }
         }
 
         CheckParents(manifest, seen, archivePath);

@@ -128,10 +128,11 @@ public static class Preflight
     // briefly holds a second copy of the file it rewrites, so the largest such file is counted twice.
     internal static DiskNeed Estimate(Manifest manifest, FileSystemSpace space)
     {
+        // In 128 bits: a hostile manifest's sizes near 2^63 must not wrap the need to a small number.
         var block = Math.Max(512, space.BlockSize);
-        long bytes = 0;
+        Int128 bytes = 0;
         long inodes = 4;
-        long largestRewrite = 0;
+        Int128 largestRewrite = 0;
         foreach (var entry in manifest.Entries)
         {
             switch (entry.Type)
@@ -141,7 +142,7 @@ public static class Preflight
                     inodes++;
                     if (entry.Relocation?.Kind is RelocationKind.Text or RelocationKind.Shebang)
                     {
-                        largestRewrite = Math.Max(largestRewrite, RoundUp(entry.Size, block));
+                        largestRewrite = Int128.Max(largestRewrite, RoundUp(entry.Size, block));
                     }
 
                     break;
@@ -159,11 +160,11 @@ public static class Preflight
         var receipt = RoundUp((manifest.Entries.Count + 1) * BytesPerReceiptEntry, block);
         var total = bytes + largestRewrite + receipt + (4 * block);
         total += (total * MarginPercent / 100) + FixedMarginBytes;
-        return new DiskNeed(space.Path, total, space.AvailableBytes, inodes, space.AvailableInodes);
+        return new DiskNeed(space.Path, (long)Int128.Min(total, long.MaxValue), space.AvailableBytes, inodes, space.AvailableInodes);
     }
 
     internal static string Size(long bytes) =>
         string.Create(CultureInfo.InvariantCulture, $"{bytes / 1048576.0:0.0} MiB ({bytes:N0} bytes)");
 
-    private static long RoundUp(long value, long block) => (value + block - 1) / block * block;
+    private static Int128 RoundUp(Int128 value, long block) => (value + block - 1) / block * block;
 }
