@@ -12,6 +12,13 @@ public static class ManifestValidator
 {
     private const int MaxSegmentBytes = 1 << 20;
 
+    /// <summary>
+    /// 1 EiB, more than any filesystem holds: a manifest declaring more is lying, and keeping every
+    /// size and sum far below 2^63 keeps the budgets computed from them (1.5 times, rounded up to
+    /// blocks) from overflowing.
+    /// </summary>
+    public const long MaxTotalBytes = 1L << 60;
+
 
     public static void Validate(Manifest manifest, string archivePath)
     {
@@ -45,10 +52,10 @@ public static class ManifestValidator
             CheckEntry(entry, seen, archivePath);
             if (entry.Type == EntryType.File)
             {
-                // Sizes are not negative by now, so the sum can only overflow upwards.
-                if (entry.Size > long.MaxValue - totalBytes)
+                // Each size is between 0 and the cap by now, so neither the test nor the sum can overflow.
+                if (entry.Size > MaxTotalBytes - totalBytes)
                 {
-                    throw Tampered(archivePath, $"the file sizes add up to more than {long.MaxValue} bytes (at '{entry.Path}', which declares {entry.Size})");
+                    throw Tampered(archivePath, $"the file sizes add up to more than {MaxTotalBytes} bytes (1 EiB, more than any filesystem holds) at '{entry.Path}', which declares {entry.Size}");
                 }
 
                 totalBytes += entry.Size;
@@ -128,6 +135,11 @@ public static class ManifestValidator
                 if (entry.Size < 0)
                 {
                     throw Tampered(archivePath, $"file '{entry.Path}' declares a negative size ({entry.Size})");
+                }
+
+                if (entry.Size > MaxTotalBytes)
+                {
+                    throw Tampered(archivePath, $"file '{entry.Path}' declares {entry.Size} bytes, more than any filesystem holds (at most {MaxTotalBytes})");
                 }
 
                 // A hash held as bytes was parsed from the canonical form; only text kept as it came needs the check.

@@ -77,6 +77,30 @@ public sealed class ManifestValidatorTests
         ManifestValidator.Validate(With(Directory("a"), Directory("a/b"), Directory("a/b/c"), File("a/b/c/d"), File("a/b/e"), File("a/b/c/f"), File("a/g"), File("h")), "ok.tar.zst");
     }
 
+    /// <summary>Issue 12, item 3: sizes that sum past 2^63 are a refusal (exit 6), not an OverflowException (exit 1).</summary>
+    [Theory]
+    [InlineData(long.MaxValue / 2, long.MaxValue / 2, 2L, "more than any filesystem holds")]
+    [InlineData(1L << 59, 1L << 59, 1L << 59, "add up to more than")]
+    [InlineData(long.MaxValue, 0L, 0L, "more than any filesystem holds")]
+    public void Sizes_whose_sum_would_overflow_are_refused_as_damage(long first, long second, long third, string expected)
+    {
+        var entries = new[] { File("a") with { Size = first }, File("b") with { Size = second }, File("c") with { Size = third } };
+        var manifest = With(entries) with { Summary = new ManifestSummary { TotalBytes = unchecked(first + second + third) } };
+
+        var error = Assert.Throws<EnvshipException>(() => ManifestValidator.Validate(manifest, "test.tar.zst"));
+
+        Assert.Equal(ExitCode.DamagedArchive, error.Code);
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_expansion_budget_saturates_instead_of_overflowing()
+    {
+        var manifest = With(File("a") with { Size = long.MaxValue }, File("b") with { Size = long.MaxValue });
+
+        Assert.Equal(long.MaxValue, ExpansionLimitStream.BudgetFor(manifest, 1 << 20));
+    }
+
     internal static Manifest With(params ManifestEntry[] entries) => new()
     {
         EnvshipVersion = "test",
