@@ -23,6 +23,7 @@ public sealed class TarStrictnessTests(TinyEnvironment env) : IClassFixture<Tiny
         ["manifest sizes that sum past 2^63"] = (e => OverflowingManifest(e), ".tar", "more than any filesystem holds"),
         ["tar header size over 2^63"] = (e => EditHeader(Plain(e), "share/doc/f04.txt", h => { h.AsSpan(124, 12).Fill(0xFF); h[124] = 0x80; }), ".tar", "member after 'share/doc/f03.txt' has a tar header whose size does not fit in 63 bits"),
         ["pax size of 2^32 + N"] = (e => WithPax(Plain(e), "share/doc/f04.txt", [RawTar.Text("size", ((1L << 32) + 520).ToString(CultureInfo.InvariantCulture))], "share/doc/f04.txt", '0', 520), ".tar", "member 'share/doc/f04.txt' has a pax size of 4294967816 bytes but a ustar size of 520"),
+        ["pax header over 4 GiB"] = (e => PaxHeaderOver4GiB(Plain(e), "share/doc/f04.txt"), ".tar", "member after 'share/doc/f03.txt' has a pax header of 4294967322 bytes; envship accepts at most 1048576"),
         ["pax path differs from ustar name"] = (e => WithPax(Plain(e), "share/doc/f05.txt", [RawTar.Text("path", "share/doc/f05.txt")], "share/doc/evil.txt", '0'), ".tar", "member 'share/doc/f05.txt' has a pax path that differs from its ustar name 'share/doc/evil.txt'"),
         ["pax linkpath differs from ustar link"] = (e => WithPax(Plain(e), "lib/link.txt", [RawTar.Text("linkpath", "config.txt")], "lib/link.txt", '2', 0, "/etc/passwd"), ".tar", "member 'lib/link.txt' has a pax link target 'config.txt' that differs from its ustar link target '/etc/passwd'"),
         ["checksum of the manifest's header"] = (e => Flip(Plain(e), RawTar.Members(Plain(e))[0].UstarHeader + 265), ".tar", "first member, which should be '.envship/manifest.json', has a tar header whose checksum is wrong"),
@@ -125,6 +126,18 @@ public sealed class TarStrictnessTests(TinyEnvironment env) : IClassFixture<Tiny
     /// <summary>Replaces a member's headers with a pax header of <paramref name="records"/> and a ustar header of the given fields.</summary>
     internal static byte[] WithPax(byte[] tar, string member, (string, byte[])[] records, string ustarName, char type, long? ustarSize = null, string? link = null) =>
         RawTar.ReplaceHeaders(tar, member, [.. RawTar.Pax(records), .. RawTar.Header(ustarName, type, ustarSize ?? RawTar.Members(tar).Single(m => m.Name == member).Size, link)]);
+
+    /// <summary>
+    /// A pax header that declares 4 GiB more than its records: a reader that keeps 32 bits of the size
+    /// applies the records to the member after them, while GNU tar skips 4 GiB and never reaches it.
+    /// </summary>
+    private static byte[] PaxHeaderOver4GiB(byte[] tar, string member)
+    {
+        var records = RawTar.Record("path", Encoding.UTF8.GetBytes(member));
+        var span = RawTar.Members(tar).Single(m => m.Name == member);
+        byte[] headers = [.. RawTar.Header("./PaxHeaders/x", 'x', (1L << 32) + records.Length), .. RawTar.Padded(records), .. tar.AsSpan(span.UstarHeader, RawTar.Block)];
+        return RawTar.ReplaceHeaders(tar, member, headers);
+    }
 
     internal static byte[] EditHeader(byte[] tar, string member, Action<byte[]> edit)
     {
