@@ -1,5 +1,3 @@
-using System.Buffers;
-
 namespace Envship.Core.Archive.Tar;
 
 /// <summary>
@@ -9,6 +7,9 @@ namespace Envship.Core.Archive.Tar;
 internal sealed class TarDataStream(Stream input) : Stream
 {
     private long _remaining;
+
+    /// <summary>Where skipped data and padding go: one buffer for the reader's life, not one per member.</summary>
+    private byte[]? _scratch;
 
     public long BytesConsumed { get; private set; }
     public override bool CanRead => true;
@@ -64,19 +65,12 @@ internal sealed class TarDataStream(Stream input) : Stream
             return;
         }
 
-        var scratch = ArrayPool<byte>.Shared.Rent((int)Math.Min(count, 64 << 10));
-        try
+        _scratch ??= new byte[64 << 10];
+        while (count > 0)
         {
-            while (count > 0)
-            {
-                var chunk = (int)Math.Min(count, scratch.Length);
-                ReadExactlyRaw(scratch.AsSpan(0, chunk), "a member's data");
-                count -= chunk;
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(scratch);
+            var chunk = (int)Math.Min(count, _scratch.Length);
+            ReadExactlyRaw(_scratch.AsSpan(0, chunk), "a member's data");
+            count -= chunk;
         }
     }
 
