@@ -32,7 +32,7 @@ public sealed class TarStrictnessTests(TinyEnvironment env) : IClassFixture<Tiny
         ["gzip without its trailer"] = (e => File.ReadAllBytes(e.TarGz)[..^8], ".tar.gz", "before its 8-byte trailer (CRC-32 and size): the file is truncated"),
         ["gzip with bytes after the last member"] = (e => [.. File.ReadAllBytes(e.TarGz), .. "trailing garbage\n"u8], ".tar.gz", "are not another gzip member"),
         ["non-UTF-8 name"] = (e => NonUtf8Name(e), ".tar", "has a name that is not valid UTF-8 ('share/caf\\xE9.txt')"),
-        ["data after the end-of-archive blocks"] = (e => [.. Plain(e), .. RawTar.Header("share/late.txt", '0', 0)], ".tar", "is followed by data after the tar's end-of-archive blocks"),
+        ["data after the end-of-archive blocks"] = (e => [.. Plain(e), .. RawTar.Header("share/late.txt", '0', 0)], ".tar", "the archive is followed by data after the tar's end-of-archive blocks"),
         ["global pax header"] = (e => RawTar.InsertBefore(Plain(e), "share/doc/f02.txt", RawTar.Header("./GlobalHead", 'g', 0)), ".tar", "pax global header"),
         ["GNU long name"] = (e => RawTar.InsertBefore(Plain(e), "share/doc/f02.txt", [.. RawTar.Header("././@LongLink", 'L', 6), .. RawTar.Padded("evil/\0"u8.ToArray())]), ".tar", "GNU long-name header"),
     };
