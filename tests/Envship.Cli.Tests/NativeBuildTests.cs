@@ -27,6 +27,15 @@ public sealed class NativeBuildTests(SmallEnvironment env) : IClassFixture<Small
         Assert.Contains("clean", Run(binary, "verify", destination), StringComparison.Ordinal);
         Assert.Contains("manifest sha256", Run(binary, "history", destination), StringComparison.Ordinal);
 
+        // gzip is inflated through the runtime's own zlib, which the native build links in.
+        var gzip = env.Work.Combine("native.tar.gz");
+        Run(binary, "pack", "-p", env.Prefix, "-o", gzip, "--format", "tar.gz", "-q");
+        Run(binary, "deploy", gzip, "--prefix", env.Work.Combine("native-deploy-gz", "env"), "-q");
+        var cut = env.Work.Combine("native-cut.tar.gz");
+        File.WriteAllBytes(cut, File.ReadAllBytes(gzip)[..^8]);
+        var refused = ProcessRunner.Run(binary, ["deploy", cut, "--prefix", env.Work.Combine("native-deploy-cut", "env"), "-q"], null, null, TimeSpan.FromMinutes(2));
+        Assert.True(refused.ExitCode == 6 && refused.StdErr.Contains("before its 8-byte trailer", StringComparison.Ordinal), $"a gzip archive without its trailer: exit {refused.ExitCode}\n{refused.StdErr}");
+
         var demo = Run(binary, "demo", "--workdir", env.Work.Combine("native-demo"));
         Assert.Contains("relocated", demo, StringComparison.Ordinal);
     }
