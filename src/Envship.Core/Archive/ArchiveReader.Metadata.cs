@@ -53,7 +53,13 @@ public sealed partial class ArchiveReader
             throw new EnvshipException(ExitCode.DamagedArchive, $"{ArchivePath}: member '{name}' is not listed in the manifest's metadata. The archive was not made by envship or was tampered with.");
         }
 
-        using var data = new MemoryStream();
+        // Held in memory, so its size is checked against the manifest before a byte of it is read.
+        if (_tar.Size != expected.Size)
+        {
+            throw new EnvshipException(ExitCode.DamagedArchive, $"{ArchivePath}: member '{name}' holds {_tar.Size} bytes by its tar header but the manifest's metadata declares {expected.Size}. Copy the archive again; if it persists, the archive was tampered with.");
+        }
+
+        using var data = new MemoryStream((int)Math.Min(expected.Size, 1 << 20));
         try
         {
             _tar.Data.CopyTo(data);

@@ -81,6 +81,9 @@ internal sealed class PaxRecords
             case "comment":
                 Comment = System.Text.Encoding.UTF8.GetString(value);
                 break;
+            case "uid" or "gid" when !IsDecimal(value, fraction: false):
+            case "mtime" or "atime" or "ctime" when !IsDecimal(value, fraction: true):
+                throw Malformed($"a {key} '{TarHeaderParser.Escaped(value)}' that is not a number (GNU tar would reject it)");
             case "hdrcharset" when !value.SequenceEqual("ISO-IR 10646 2000 UTF-8"u8):
                 throw Malformed($"hdrcharset '{TarHeaderParser.Escaped(value)}' (names that are not UTF-8)");
             default:
@@ -91,6 +94,21 @@ internal sealed class PaxRecords
 
                 break;
         }
+    }
+
+    /// <summary>Digits, with a leading '-' and a '.' fraction for times, as pax numbers are written.</summary>
+    private static bool IsDecimal(ReadOnlySpan<byte> value, bool fraction)
+    {
+        if (fraction && value.StartsWith("-"u8))
+        {
+            value = value[1..];
+        }
+
+        var dot = fraction ? value.IndexOf((byte)'.') : -1;
+        var whole = dot < 0 ? value : value[..dot];
+        var part = dot < 0 ? [] : value[(dot + 1)..];
+        return whole.Length is > 0 and <= 19 && !whole.ContainsAnyExceptInRange((byte)'0', (byte)'9')
+            && (dot < 0 || (part.Length > 0 && !part.ContainsAnyExceptInRange((byte)'0', (byte)'9')));
     }
 
     private static ReadOnlySpan<byte> NonEmpty(string key, ReadOnlySpan<byte> value) =>

@@ -198,6 +198,7 @@ public sealed class StrictTarReaderTests
     [InlineData("bad length", "length does not match")]
     [InlineData("sparse", "sparse or multi-volume")]
     [InlineData("binary charset", "hdrcharset")]
+    [InlineData("bad mtime", "mtime '12x' that is not a number")]
     [InlineData("directory with data", "declares 5 bytes of data")]
     [InlineData("file named like a directory", "ends in '/' but is not a directory")]
     public void Headers_that_other_readers_read_differently_are_refused(string what, string expected)
@@ -210,6 +211,7 @@ public sealed class StrictTarReaderTests
             "bad length" => Concat(RawTar.Header("./PaxHeaders/x", 'x', 12), RawTar.Padded("99 path=a\n\n"u8.ToArray()), RawTar.Header("a", '0', 0)),
             "sparse" => Concat(RawTar.Pax(RawTar.Text("GNU.sparse.major", "1")), RawTar.Header("a", '0', 0)),
             "binary charset" => Concat(RawTar.Pax(RawTar.Text("hdrcharset", "BINARY")), RawTar.Header("a", '0', 0)),
+            "bad mtime" => Concat(RawTar.Pax(RawTar.Text("mtime", "12x")), RawTar.Header("a", '0', 0)),
             "directory with data" => Concat(RawTar.Header("d/", '5', 5), RawTar.Padded(Hello)),
             _ => Concat(RawTar.Header("a/", '0', 0)),
         };
