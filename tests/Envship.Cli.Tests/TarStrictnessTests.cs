@@ -33,6 +33,7 @@ public sealed class TarStrictnessTests(TinyEnvironment env) : IClassFixture<Tiny
         ["gzip with bytes after the last member"] = (e => [.. File.ReadAllBytes(e.TarGz), .. "trailing garbage\n"u8], ".tar.gz", "are not another gzip member"),
         ["non-UTF-8 name"] = (e => NonUtf8Name(e), ".tar", "has a name that is not valid UTF-8 ('share/caf\\xE9.txt')"),
         ["data after the end-of-archive blocks"] = (e => [.. Plain(e), .. RawTar.Header("share/late.txt", '0', 0)], ".tar", "the archive is followed by data after the tar's end-of-archive blocks"),
+        ["metadata member bigger than the manifest says"] = (e => BiggerExport(e), ".tar", "holds 1048576 bytes by its tar header but the manifest's metadata declares"),
         ["global pax header"] = (e => RawTar.InsertBefore(Plain(e), "share/doc/f02.txt", RawTar.Header("./GlobalHead", 'g', 0)), ".tar", "pax global header"),
         ["GNU long name"] = (e => RawTar.InsertBefore(Plain(e), "share/doc/f02.txt", [.. RawTar.Header("././@LongLink", 'L', 6), .. RawTar.Padded("evil/\0"u8.ToArray())]), ".tar", "GNU long-name header"),
     };
@@ -118,6 +119,15 @@ public sealed class TarStrictnessTests(TinyEnvironment env) : IClassFixture<Tiny
         };
         var tar = WriteAndRead(env, archive, "non-utf8");
         return RawTar.ReplaceHeaders(tar, Mangled, RawTar.Header([.. "share/caf"u8, 0xE9, .. ".txt"u8], '0', 1));
+    }
+
+    /// <summary>An embedded export (read into memory by deploy) whose tar header declares 1 MiB, more than the manifest lists.</summary>
+    private static byte[] BiggerExport(TinyEnvironment env)
+    {
+        var archive = HostileArchiveBuilder.Read(env.Tar);
+        var export = archive.Members.First(m => m.Name.StartsWith(".envship/exports/", StringComparison.Ordinal));
+        var members = archive.Members.Select(m => m == export ? m with { Data = new byte[1 << 20] } : m).ToList();
+        return WriteAndRead(env, archive with { Members = members }, "bigger-export");
     }
 
     private static byte[] WriteAndRead(TinyEnvironment env, HostileArchive archive, string name) =>
