@@ -36,8 +36,9 @@ public static class EnvshipApp
             code = Fail(ex, console);
         }
 
-        // Every command maps cancellation to Interrupted; the signal that caused it picks the code.
-        return code == (int)ExitCode.Interrupted ? (int)stoppedWith : code;
+        // A command stopped by a signal reports the signal, whatever failed on the way out: after a
+        // hang-up, writing to the vanished terminal fails too, and that is not the cause.
+        return cancellation.IsCancellationRequested && code != 0 ? (int)stoppedWith : code;
 
         void Stop(PosixSignalContext context, ExitCode exitCode)
         {

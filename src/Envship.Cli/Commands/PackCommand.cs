@@ -29,7 +29,7 @@ internal static class PackCommand
         var include = new Option<string[]>("--include") { Description = "Put back excluded files matching this pattern (repeatable)." };
         var keepPkgs = new Option<bool>("--keep-pkgs") { Description = "Also pack the package cache pkgs/ of a whole installation." };
         var arcroot = new Option<string>("--arcroot") { Description = "Directory inside the archive that holds everything.", DefaultValueFactory = _ => "" };
-        var destPrefix = new Option<string?>("--dest-prefix") { Description = "Relocate at pack time to this prefix; deploying there needs no rewriting." };
+        var destPrefix = new Option<string?>("--dest-prefix", "-d") { Description = "Relocate at pack time to this prefix; deploying there needs no rewriting." };
         var ignoreEditable = new Option<bool>("--ignore-editable-packages") { Description = "Pack even when editable (develop) installs point outside the environment." };
         var ignoreMissing = new Option<bool>("--ignore-missing-files") { Description = "Pack even when files listed in conda-meta are missing." };
         var force = new Option<bool>("--force", "-f") { Description = "Overwrite the output if it exists." };

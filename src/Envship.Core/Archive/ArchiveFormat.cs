@@ -11,7 +11,7 @@ public enum ArchiveFormat
 public static class ArchiveFormats
 {
     /// <summary>What <c>--format</c> accepts; <c>infer</c> (as in conda-pack) means "from the output's name".</summary>
-    public const string Choices = "tar.zst, tar.gz (or tgz), tar, dir, infer";
+    public const string Choices = "tar.zst (or tzst), tar.gz (or tgz), tar, dir (or no-archive), infer";
 
     private const string WritableNames = ".tar.zst (zstd), .tar.gz or .tgz (gzip) or .tar (uncompressed), or pass --format dir for a directory";
 
@@ -49,7 +49,7 @@ public static class ArchiveFormats
         "tar.zst" or "tar.zstd" or "zst" or "tzst" => ArchiveFormat.TarZst,
         "tar.gz" or "tgz" => ArchiveFormat.TarGz,
         "tar" => ArchiveFormat.Tar,
-        "dir" or "directory" => ArchiveFormat.Directory,
+        "dir" or "directory" or "no-archive" => ArchiveFormat.Directory,
         _ when Unwritable.Any(u => u.Kind == text || u.Suffix == "." + text) => throw new EnvshipException(
             ExitCode.Usage, $"--format {text}: envship cannot write {text} archives. Use one of: {Choices}."),
         _ => throw new EnvshipException(ExitCode.Usage, $"--format: expected one of {Choices}; got '{text}'."),

@@ -64,7 +64,7 @@ public static class DeployedVersions
             {
                 throw new EnvshipException(
                     ExitCode.NoPreviousVersion,
-                    $"{layout.Previous}: no previous version of '{layout.Destination}' is kept, so there is nothing to roll back to. Only a deploy with --replace keeps the tree it replaces.");
+                    $"{layout.Previous}: no previous version of '{layout.Destination}' is kept, so there is nothing to roll back to. Only 'envship deploy --replace' keeps the tree it replaces.");
             }
 
             if (!Directory.Exists(layout.Destination))
