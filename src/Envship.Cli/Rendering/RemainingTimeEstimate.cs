@@ -1,10 +1,12 @@
 namespace Envship.Cli.Rendering;
 
 /// <summary>
-/// The time left from a smoothed rate. Bytes arrive in bursts (one large library, then thousands of
-/// small files), so the rate between two redraws swings by orders of magnitude, and an estimate from
-/// it alone jumped from seconds to hours within one deploy. This one averages the rate over samples
-/// half a second apart, exponentially once it has a few, and shows nothing for the first seconds.
+/// The time left from a smoothed rate. Progress arrives per file: one large library reports nothing
+/// for seconds and then all its bytes at once, then thousands of small files report steadily. A rate
+/// taken between two redraws swings by orders of magnitude, and the estimate from it jumped from
+/// seconds to hours within one deploy. This one measures the rate only between reports that moved
+/// (a silent stretch is a file still in progress, not a rate of zero), averages it exponentially once
+/// it has a few samples, counts down between reports, and shows nothing for the first seconds.
 /// </summary>
 public sealed class RemainingTimeEstimate
 {
@@ -12,8 +14,9 @@ public sealed class RemainingTimeEstimate
     public static readonly TimeSpan Warmup = TimeSpan.FromSeconds(3);
 
     private static readonly TimeSpan SampleInterval = TimeSpan.FromSeconds(0.5);
+    private static readonly TimeSpan Floor = TimeSpan.FromSeconds(1);
 
-    // The newest sample's weight once there are more than 1/Smoothing of them: about the last 3 s count.
+    // The newest sample's weight once there are more than 1/Smoothing of them: about the last 3 s of reports count.
     private const double Smoothing = 0.15;
 
     private TimeSpan _sampledAt;
@@ -25,7 +28,7 @@ public sealed class RemainingTimeEstimate
     public TimeSpan? Update(TimeSpan elapsed, double done, double total)
     {
         var interval = elapsed - _sampledAt;
-        if (interval >= SampleInterval)
+        if (interval >= SampleInterval && done > _sampledValue)
         {
             var rate = (done - _sampledValue) / interval.TotalSeconds;
             _samples++;
@@ -41,7 +44,14 @@ public sealed class RemainingTimeEstimate
             return null;
         }
 
-        var seconds = (total - done) / _rate;
-        return seconds < TimeSpan.FromDays(1).TotalSeconds ? TimeSpan.FromSeconds(Math.Ceiling(seconds)) : null;
+        // From the last sample, counting down while a large file is still on its way.
+        var seconds = ((total - _sampledValue) / _rate) - (elapsed - _sampledAt).TotalSeconds;
+        if (seconds >= TimeSpan.FromDays(1).TotalSeconds)
+        {
+            return null;
+        }
+
+        var left = TimeSpan.FromSeconds(Math.Ceiling(seconds));
+        return left < Floor ? Floor : left;
     }
 }

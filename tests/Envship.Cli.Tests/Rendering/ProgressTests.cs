@@ -58,6 +58,30 @@ public sealed partial class ProgressTests(TinyEnvironment env) : IClassFixture<T
     }
 
     [Fact]
+    public void A_large_file_that_reports_nothing_for_a_minute_counts_down_instead_of_growing()
+    {
+        // 30% in the first 3 s, then one file that takes a minute and reports only at its end.
+        var estimate = new RemainingTimeEstimate();
+        TimeSpan? before = null;
+        for (var tick = 1; tick <= 30; tick++)
+        {
+            before = estimate.Update(TimeSpan.FromSeconds(tick / 10.0), tick * 1e6, 100e6);
+        }
+
+        Assert.NotNull(before);
+        var previous = before.Value;
+        for (var tick = 31; tick <= 630; tick++)
+        {
+            var left = estimate.Update(TimeSpan.FromSeconds(tick / 10.0), 30e6, 100e6);
+            Assert.NotNull(left);
+            Assert.True(left <= previous, $"at {tick / 10.0} s the estimate grew from {previous} to {left} while nothing was reported");
+            previous = left.Value;
+        }
+
+        Assert.Equal(TimeSpan.FromSeconds(1), previous);
+    }
+
+    [Fact]
     public void The_estimate_follows_a_lasting_change_of_rate()
     {
         var estimate = new RemainingTimeEstimate();
