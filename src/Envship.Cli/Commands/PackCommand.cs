@@ -17,7 +17,7 @@ internal static class PackCommand
     {
         var prefix = new Option<string?>("--prefix", "-p") { Description = "Full path to the environment (default: $CONDA_PREFIX)." };
         var name = new Option<string?>("--name", "-n") { Description = "Name of the environment; 'base' is the root install." };
-        var output = new Option<string?>("--output", "-o") { Description = "Output path (default: <env name>.tar.zst in the current directory)." };
+        var output = new Option<string?>("--output", "-o") { Description = "Output path; its name sets the format: .tar.zst or .tzst, .tar.gz or .tgz, .tar (default: <env name>.tar.zst in the current directory)." };
         var format = new Option<string?>("--format") { Description = $"{ArchiveFormats.Choices} (default: from the -o name, else tar.zst)." };
         var level = IntegerOption.Create("--compress-level", null, "Compression level (zstd 1-19, default 3; gzip 1-9, default 6).");
         var jobs = IntegerOption.Create(
