@@ -28,7 +28,7 @@ public static class ProgressDisplay
             return work(new PlainProgress(console.Err));
         }
 
-        var terminal = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        var terminal = AnsiConsole.Create(new AnsiConsoleSettings { Out = new TerminalOutput(), Interactive = InteractionSupport.Yes });
         return terminal.Progress()
             .AutoClear(true)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new SmoothedRemainingTimeColumn())
