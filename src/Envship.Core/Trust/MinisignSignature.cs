@@ -40,8 +40,8 @@ public sealed record MinisignSignature(
             "signature",
             ExitCode.SignatureMissing,
             path == FileSigner.SignaturePathFor(signedFile)
-                ? $"Copy the signature made for {Path.GetFileName(signedFile)} next to it as {Path.GetFileName(path)}, or sign the file with 'envship sign {signedFile}'."
-                : $"Check the signature's path, or sign the file with 'envship sign {signedFile}'.");
+                ? $"Copy the signature published with {Path.GetFileName(signedFile)} next to it as {Path.GetFileName(path)}; if you are the publisher, sign the file with 'envship sign {signedFile}'."
+                : $"Check the signature's path; if you are the publisher, sign the file with 'envship sign {signedFile}'.");
         if (lines.Count < 4
             || !lines[0].StartsWith(MinisignFormat.UntrustedPrefix, StringComparison.Ordinal)
             || !lines[2].StartsWith(MinisignFormat.TrustedPrefix, StringComparison.Ordinal))
