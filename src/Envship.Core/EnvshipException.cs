@@ -8,6 +8,8 @@ public enum ExitCode
 {
     Success = 0,
     Unexpected = 1,
+
+    /// <summary>Bad arguments (parse errors, values out of range, an output name envship cannot write), or a path that is not what the command needs.</summary>
     Usage = 2,
 
     /// <summary>The environment cannot be packed as it is: not a conda prefix, an editable install, conda-managed files missing.</summary>
@@ -54,6 +56,12 @@ public enum ExitCode
 
     /// <summary>A key file is damaged or of an unsupported kind, or the password does not decrypt the secret key.</summary>
     BadKey = 24,
+
+    /// <summary>SIGHUP (a dropped SSH session) stopped the command; 128 + the signal's number, as shells report it. Nothing is left behind.</summary>
+    HungUp = 129,
+
+    /// <summary>SIGINT or SIGTERM stopped the command. Nothing is left behind.</summary>
+    Interrupted = 130,
 }
 
 /// <summary>An error the user can act on: the message names the file, the cause and the fix.</summary>

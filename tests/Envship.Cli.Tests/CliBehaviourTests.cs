@@ -8,15 +8,40 @@ namespace Envship.Cli.Tests;
 public sealed class CliBehaviourTests(SmallEnvironment env) : IClassFixture<SmallEnvironment>
 {
     [Fact]
-    public void Readme_main_job_runs_end_to_end_without_naming_an_environment()
+    public void Readme_main_job_runs_end_to_end_without_naming_an_environment_and_removes_what_it_made()
     {
-        var work = env.Work.Combine("demo");
-        var result = CliRunner.RunProcess(["demo", "--workdir", work]);
+        var result = CliRunner.RunProcess(["demo"]);
 
         Assert.True(result.ExitCode == 0, result.StdOut + result.StdErr);
         Assert.Contains("verify: clean", result.StdOut, StringComparison.Ordinal);
         Assert.Contains("Demo succeeded", result.StdOut, StringComparison.Ordinal);
+        var work = System.Text.RegularExpressions.Regex.Match(result.StdOut, @"at (/\S+)/source/sample-env").Groups[1].Value;
+        Assert.StartsWith(Path.Combine(Path.GetTempPath(), "envship-demo-"), work + "/", StringComparison.Ordinal);
+        Assert.False(Directory.Exists(work), $"demo left {work} behind");
+    }
+
+    [Fact]
+    public void Demo_keep_says_where_its_trees_are_and_the_sample_history_has_no_byte_order_mark()
+    {
+        var work = env.Work.Combine("demo");
+        var result = CliRunner.RunProcess(["demo", "--workdir", work, "--keep"]);
+
+        Assert.True(result.ExitCode == 0, result.StdOut + result.StdErr);
+        Assert.Contains($"Kept in {work}: ", result.StdOut, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(work, "sample-env.tar.zst")));
+        var history = File.ReadAllBytes(Path.Combine(work, "deployed", "a-much-longer-path", "sample-env", "conda-meta", "history"));
+        Assert.StartsWith("==> ", System.Text.Encoding.UTF8.GetString(history), StringComparison.Ordinal);
+        Assert.NotEqual((byte)0xEF, history[0]);
+
+        // The pack line and the verify line count the same entries.
+        var packed = System.Text.RegularExpressions.Regex.Match(result.StdOut, @"packed (\d+) entries").Groups[1].Value;
+        Assert.Matches($@"verify: clean, \d+ entries checked: the {packed} packed and the \d+ deploy added", result.StdOut);
+
+        var withoutKeep = env.Work.Combine("demo-no-keep");
+        Directory.CreateDirectory(withoutKeep);
+        File.WriteAllText(Path.Combine(withoutKeep, "mine.txt"), "not the demo's");
+        Assert.Equal(0, CliRunner.RunProcess(["demo", "--workdir", withoutKeep]).ExitCode);
+        Assert.Equal(["mine.txt"], Directory.EnumerateFileSystemEntries(withoutKeep).Select(Path.GetFileName));
     }
 
     [Fact]
@@ -160,12 +185,15 @@ public sealed class CliBehaviourTests(SmallEnvironment env) : IClassFixture<Smal
         Assert.Contains("not a tar, tar.zst or tar.gz archive", refused.StdErr, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void An_interrupted_pack_leaves_nothing_behind()
+    [Theory]
+    [InlineData("INT", 130)]
+    [InlineData("TERM", 130)]
+    [InlineData("HUP", 129)]
+    public void An_interrupted_pack_leaves_nothing_behind(string signal, int exitCode)
     {
-        var output = env.Work.CreateDirectory("interrupted");
+        var output = env.Work.CreateDirectory("interrupted-" + signal);
         var archive = Path.Combine(output, "big.tar.zst");
-        var big = env.Work.Combine("big-env");
+        var big = env.Work.Combine("big-env-" + signal);
         env.Build(big);
         var blob = new byte[64 << 20];
         new Random(1).NextBytes(blob);
@@ -183,11 +211,12 @@ public sealed class CliBehaviourTests(SmallEnvironment env) : IClassFixture<Smal
         }
 
         Assert.False(process.HasExited, "the pack finished before it could be interrupted");
-        ProcessRunner.RunChecked("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        ProcessRunner.RunChecked("kill", ["-" + signal, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         Assert.True(process.WaitForExit(60_000));
 
-        Assert.Equal(130, process.ExitCode);
+        Assert.Equal(exitCode, process.ExitCode);
         Assert.Contains("interrupted", process.StandardError.ReadToEnd(), StringComparison.Ordinal);
         Assert.Empty(Directory.EnumerateFileSystemEntries(output));
+        Directory.Delete(big, recursive: true);
     }
 }

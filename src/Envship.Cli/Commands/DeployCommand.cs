@@ -44,7 +44,7 @@ internal static class DeployCommand
                     Wait = parse.GetValue(wait),
                     VerifyKeys = parse.GetValue(verifyKey) ?? [],
                     RequireSignature = parse.GetValue(requireSignature) || SignatureGate.RequiredByEnvironment(Environment.GetEnvironmentVariable(SignatureGate.RequireEnvironmentVariable)),
-                    Progress = progress is null ? null : new SynchronousProgress<DeployProgress>(p => progress.Report(new ProgressTick(stage, p.EntriesDone, p.EntriesTotal, p.BytesDone, p.BytesTotal))),
+                    Progress = progress is null ? null : new SynchronousProgress<DeployProgress>(p => progress.Report(new ProgressTick(stage, p.FilesDone, p.FilesTotal, p.BytesDone, p.BytesTotal))),
                 };
                 if (parse.GetValue(dryRun))
                 {

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using Envship.Cli.Parsing;
 using Envship.Cli.Rendering;
 using Envship.Core;
 using Envship.Core.Archive;
@@ -10,20 +11,25 @@ namespace Envship.Cli.Commands;
 
 internal static class PackCommand
 {
+    private const int MaxThreads = 1024;
+
     public static Command Create(CliConsole console, CancellationToken cancellationToken)
     {
         var prefix = new Option<string?>("--prefix", "-p") { Description = "Full path to the environment (default: $CONDA_PREFIX)." };
         var name = new Option<string?>("--name", "-n") { Description = "Name of the environment; 'base' is the root install." };
-        var output = new Option<string?>("--output", "-o") { Description = "Output path (default: <env name>.tar.zst in the current directory)." };
-        var format = new Option<string>("--format") { Description = "tar.zst, tar.gz, tar or dir.", DefaultValueFactory = _ => "tar.zst" };
-        format.AcceptOnlyFromAmong("tar.zst", "tar.gz", "tar", "dir");
-        var level = new Option<int?>("--compress-level") { Description = "Compression level (zstd 1-19, default 3; gzip 1-9, default 6)." };
-        var jobs = new Option<int>("--n-threads", "-j") { Description = "Threads for hashing, scanning and compression (default: all cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var output = new Option<string?>("--output", "-o") { Description = "Output path; its name sets the format: .tar.zst or .tzst, .tar.gz or .tgz, .tar (default: <env name>.tar.zst in the current directory)." };
+        var format = new Option<string?>("--format") { Description = $"{ArchiveFormats.Choices} (default: from the -o name, else tar.zst)." };
+        var level = IntegerOption.Create("--compress-level", null, "Compression level (zstd 1-19, default 3; gzip 1-9, default 6).");
+        var jobs = IntegerOption.Create(
+            "--n-threads",
+            "-j",
+            $"Threads for hashing, scanning and compression, 1 to {MaxThreads}, or -1 for all cores (default: all cores).",
+            value => value is -1 or (>= 1 and <= MaxThreads) ? null : $"1 to {MaxThreads} threads, or -1 for all cores");
         var exclude = new Option<string[]>("--exclude") { Description = "Leave out files matching this fnmatch pattern (repeatable)." };
         var include = new Option<string[]>("--include") { Description = "Put back excluded files matching this pattern (repeatable)." };
         var keepPkgs = new Option<bool>("--keep-pkgs") { Description = "Also pack the package cache pkgs/ of a whole installation." };
         var arcroot = new Option<string>("--arcroot") { Description = "Directory inside the archive that holds everything.", DefaultValueFactory = _ => "" };
-        var destPrefix = new Option<string?>("--dest-prefix") { Description = "Relocate at pack time to this prefix; deploying there needs no rewriting." };
+        var destPrefix = new Option<string?>("--dest-prefix", "-d") { Description = "Relocate at pack time to this prefix; deploying there needs no rewriting." };
         var ignoreEditable = new Option<bool>("--ignore-editable-packages") { Description = "Pack even when editable (develop) installs point outside the environment." };
         var ignoreMissing = new Option<bool>("--ignore-missing-files") { Description = "Pack even when files listed in conda-meta are missing." };
         var force = new Option<bool>("--force", "-f") { Description = "Overwrite the output if it exists." };
@@ -35,6 +41,22 @@ internal static class PackCommand
         {
             prefix, name, output, format, level, jobs, exclude, include, keepPkgs, arcroot, destPrefix, ignoreEditable, ignoreMissing, force, quiet, json, sign,
         };
+        // Checked while parsing, so a bad name or level is a usage error before any file is read.
+        command.Validators.Add(result =>
+        {
+            try
+            {
+                ArchiveFormats.CheckLevel(ArchiveFormats.Choose(result.GetValue(output), result.GetValue(format)), result.GetValue(level));
+            }
+            catch (EnvshipException e)
+            {
+                result.AddError(e.Message);
+            }
+            catch (InvalidOperationException)
+            {
+                // A value that did not parse has its own error already; there is nothing to check it against.
+            }
+        });
         command.SetAction(parse =>
         {
             try
@@ -46,9 +68,9 @@ internal static class PackCommand
                 {
                     Prefix = resolved,
                     Output = parse.GetValue(output),
-                    Format = ArchiveFormats.Parse(parse.GetValue(format)!),
+                    Format = ArchiveFormats.Choose(parse.GetValue(output), parse.GetValue(format)),
                     CompressionLevel = parse.GetValue(level),
-                    Jobs = Math.Max(1, parse.GetValue(jobs)),
+                    Jobs = parse.GetValue(jobs) is { } threads and not -1 ? threads : Environment.ProcessorCount,
                     Excludes = parse.GetValue(exclude) ?? [],
                     Includes = parse.GetValue(include) ?? [],
                     KeepPackageCache = parse.GetValue(keepPkgs),

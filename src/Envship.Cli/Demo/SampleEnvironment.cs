@@ -71,6 +71,7 @@ internal static class SampleEnvironment
             ["version"] = "1.0",
         };
         File.WriteAllText(Path.Combine(meta, "envship-sample-1.0-0.json"), record.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
-        File.WriteAllText(Path.Combine(meta, "history"), "==> 2026-01-01 00:00:00 <==\n# cmd: envship demo\n+local::envship-sample-1.0-0\n", Encoding.UTF8);
+        // conda writes its history as UTF-8 without a byte order mark.
+        File.WriteAllText(Path.Combine(meta, "history"), "==> 2026-01-01 00:00:00 <==\n# cmd: envship demo\n+local::envship-sample-1.0-0\n", new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
     }
 }

@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using System.Globalization;
 using Spectre.Console;
+using Spectre.Console.Rendering;
 
 namespace Envship.Cli.Rendering;
 
@@ -7,7 +9,8 @@ public readonly record struct ProgressTick(string Phase, int FilesDone, int File
 
 /// <summary>
 /// A progress bar (files and bytes) on a terminal, a plain line every few seconds otherwise,
-/// and nothing at all with <c>-q</c> or <c>--json</c>.
+/// and nothing at all with <c>-q</c> or <c>--json</c>. Every count is of regular files, the unit
+/// the pack and deploy summaries count too.
 /// </summary>
 public static class ProgressDisplay
 {
@@ -25,10 +28,10 @@ public static class ProgressDisplay
             return work(new PlainProgress(console.Err));
         }
 
-        var terminal = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        var terminal = AnsiConsole.Create(new AnsiConsoleSettings { Out = new TerminalOutput(), Interactive = InteractionSupport.Yes });
         return terminal.Progress()
             .AutoClear(true)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new SmoothedRemainingTimeColumn())
             .Start(context => work(new BarProgress(context)));
     }
 
@@ -57,6 +60,23 @@ public static class ProgressDisplay
                 task.Value = value.BytesDone;
                 task.Description = $"{value.Phase} {value.FilesDone}/{value.FilesTotal} files, {Bytes(value.BytesDone)}";
             }
+        }
+    }
+
+    /// <summary>Spectre's own remaining-time column follows the rate between redraws; this one smooths it.</summary>
+    private sealed class SmoothedRemainingTimeColumn : ProgressColumn
+    {
+        private readonly Dictionary<int, RemainingTimeEstimate> _estimates = [];
+
+        public override IRenderable Render(RenderOptions options, ProgressTask task, TimeSpan deltaTime)
+        {
+            if (!_estimates.TryGetValue(task.Id, out var estimate))
+            {
+                estimate = _estimates[task.Id] = new RemainingTimeEstimate();
+            }
+
+            var remaining = estimate.Update(task.ElapsedTime ?? TimeSpan.Zero, task.Value, task.MaxValue);
+            return new Text(remaining is { } left ? left.ToString(@"hh\:mm\:ss", CultureInfo.InvariantCulture) : "--:--:--", Color.Blue);
         }
     }
 

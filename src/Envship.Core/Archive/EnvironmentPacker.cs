@@ -15,6 +15,12 @@ public static class EnvironmentPacker
     public static PackResult Pack(PackOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArchiveFormats.CheckLevel(options.Format, options.CompressionLevel);
+        if (options.Jobs < 1)
+        {
+            throw new EnvshipException(ExitCode.Usage, $"--n-threads: expected at least 1 thread; got {options.Jobs}.");
+        }
+
         var prefix = Deployer.NormalizePrefix(options.Prefix);
         if (!Directory.Exists(Path.Combine(prefix, CondaMeta.DirectoryName)))
         {

@@ -16,4 +16,13 @@ public sealed class PrefixResolutionException : Exception
         : base(message, innerException)
     {
     }
+
+    public PrefixResolutionException(ExitCode code, string message)
+        : base(message)
+    {
+        Code = code;
+    }
+
+    /// <summary><see cref="ExitCode.Usage"/> when nothing usable was named; <see cref="ExitCode.InvalidEnvironment"/> when a directory was found but is not a conda environment.</summary>
+    public ExitCode Code { get; } = ExitCode.Usage;
 }

@@ -171,6 +171,7 @@ public static class PrefixResolver
         if (!IsEnvironment(full))
         {
             throw new PrefixResolutionException(
+                ExitCode.InvalidEnvironment,
                 $"{origin} '{full}' is not a conda environment (it has no {CondaMeta.DirectoryName}/ directory); "
                 + "pass -p with the environment's root directory, the one that contains conda-meta/");
         }

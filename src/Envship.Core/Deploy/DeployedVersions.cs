@@ -20,6 +20,10 @@ public static class DeployedVersions
     public const string CurrentSlot = "current";
     public const string PreviousSlot = "previous";
 
+    /// <summary>
+    /// The current tree and the previous one, if kept. A destination that envship did not deploy (no
+    /// receipt, no previous tree) is a usage error, as it is for <c>verify</c>: there is no history to show.
+    /// </summary>
     public static IReadOnlyList<DeployedVersion> List(string destination)
     {
         var layout = DeployLayout.For(destination);
@@ -28,6 +32,17 @@ public static class DeployedVersions
             throw new EnvshipException(ExitCode.Usage, $"{layout.Destination}: does not exist. Check the path, or deploy there first with 'envship deploy ARCHIVE --prefix {layout.Destination}'.");
         }
 
+        // With a previous tree kept, envship manages this path even if the current tree is not its own.
+        if (!File.Exists(System.IO.Path.Combine(layout.Destination, Receipt.RelativePath)) && !Directory.Exists(layout.Previous))
+        {
+            throw Receipt.NotDeployed(layout.Destination);
+        }
+
+        return Kept(layout);
+    }
+
+    private static List<DeployedVersion> Kept(DeployLayout layout)
+    {
         var versions = new List<DeployedVersion> { Describe(CurrentSlot, layout.Destination) };
         if (Directory.Exists(layout.Previous))
         {
@@ -49,7 +64,7 @@ public static class DeployedVersions
             {
                 throw new EnvshipException(
                     ExitCode.NoPreviousVersion,
-                    $"{layout.Previous}: no previous version of '{layout.Destination}' is kept, so there is nothing to roll back to. Only a deploy with --replace keeps the tree it replaces.");
+                    $"{layout.Previous}: no previous version of '{layout.Destination}' is kept, so there is nothing to roll back to. Only 'envship deploy --replace' keeps the tree it replaces.");
             }
 
             if (!Directory.Exists(layout.Destination))
@@ -60,7 +75,7 @@ public static class DeployedVersions
             TreeSwitch.SwapWithPrevious(layout);
         }
 
-        return List(destination);
+        return Kept(layout);
     }
 
     private static DeployedVersion Describe(string slot, string path)

@@ -39,7 +39,7 @@ public sealed record Receipt
         var path = Path.Combine(prefix, RelativePath);
         if (!File.Exists(path))
         {
-            throw new EnvshipException(ExitCode.Usage, $"{path}: no receipt, so '{prefix}' was not deployed by envship. Deploy it with 'envship deploy' first.");
+            throw NotDeployed(prefix);
         }
 
         try
@@ -53,6 +53,11 @@ public sealed record Receipt
             throw new EnvshipException(ExitCode.Drift, $"{path}: the receipt is damaged ({ex.Message}). Deploy the archive again.", ex);
         }
     }
+
+    /// <summary>The error for a path envship never deployed: <c>verify</c> and <c>history</c> both report it, with one exit code.</summary>
+    public static EnvshipException NotDeployed(string prefix) => new(
+        ExitCode.Usage,
+        $"{prefix}: not an envship deployment (it has no {RelativePath}), so there is no receipt to compare with. Pass the prefix given to 'envship deploy', or deploy there first with 'envship deploy ARCHIVE --prefix {prefix}'.");
 
     /// <summary>
     /// Writes the receipt as the serializer would, but streams <see cref="Files"/> and the manifest's entries

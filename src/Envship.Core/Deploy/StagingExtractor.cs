@@ -6,7 +6,8 @@ using Microsoft.Win32.SafeHandles;
 
 namespace Envship.Core.Deploy;
 
-public readonly record struct DeployProgress(int EntriesDone, int EntriesTotal, long BytesDone, long BytesTotal);
+/// <summary>Regular files and their bytes, the unit the deploy summary counts too.</summary>
+public readonly record struct DeployProgress(int FilesDone, int FilesTotal, long BytesDone, long BytesTotal);
 
 /// <summary>
 /// Writes archive members into the staging directory, each checked against its manifest entry
@@ -60,6 +61,8 @@ internal sealed partial class StagingExtractor(string staging, ArchiveReader rea
         // Parents are looked up as slices of the member's path, not as a new string per level.
         var doneByParent = done.GetAlternateLookup<ReadOnlySpan<char>>();
         var bytesTotal = _manifest.Entries.Sum(e => e.Type == EntryType.File ? e.Size : 0);
+        var filesTotal = _manifest.Entries.Count(e => e.Type == EntryType.File);
+        var filesDone = 0;
         long bytesDone = 0;
         long sequence = 0;
         using var pipeline = new ExtractionPipeline(jobs > 0 ? jobs : Environment.ProcessorCount, WriteFile, cancellationToken, InFlightBudget, CloseParentDirectory);
@@ -101,8 +104,12 @@ internal sealed partial class StagingExtractor(string staging, ArchiveReader rea
                 }
 
                 Extract(member, entry, sequence, done, pipeline);
-                bytesDone += entry.Type == EntryType.File ? entry.Size : 0;
-                progress?.Report(new DeployProgress(done.Count, expected.Count, bytesDone, bytesTotal));
+                if (entry.Type == EntryType.File)
+                {
+                    filesDone++;
+                    bytesDone += entry.Size;
+                    progress?.Report(new DeployProgress(filesDone, filesTotal, bytesDone, bytesTotal));
+                }
             }
 
             sequence = long.MaxValue;

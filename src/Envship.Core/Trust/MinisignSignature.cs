@@ -39,7 +39,9 @@ public sealed record MinisignSignature(
             path,
             "signature",
             ExitCode.SignatureMissing,
-            $"Copy the signature made for {Path.GetFileName(signedFile)} next to it, pass its path with -x, or sign the file with envship sign.");
+            path == FileSigner.SignaturePathFor(signedFile)
+                ? $"Copy the signature published with {Path.GetFileName(signedFile)} next to it as {Path.GetFileName(path)}; if you are the publisher, sign the file with 'envship sign {signedFile}'."
+                : $"Check the signature's path; if you are the publisher, sign the file with 'envship sign {signedFile}'.");
         if (lines.Count < 4
             || !lines[0].StartsWith(MinisignFormat.UntrustedPrefix, StringComparison.Ordinal)
             || !lines[2].StartsWith(MinisignFormat.TrustedPrefix, StringComparison.Ordinal))

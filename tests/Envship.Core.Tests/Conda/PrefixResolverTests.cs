@@ -39,6 +39,7 @@ public sealed class PrefixResolverTests : IDisposable
 
         Assert.Contains(notEnv, e.Message, StringComparison.Ordinal);
         Assert.Contains("not a conda environment", e.Message, StringComparison.Ordinal);
+        Assert.Equal(ExitCode.InvalidEnvironment, e.Code);
     }
 
     [Fact]
@@ -50,6 +51,7 @@ public sealed class PrefixResolverTests : IDisposable
 
         Assert.Contains(missing, e.Message, StringComparison.Ordinal);
         Assert.Contains("not a conda environment", e.Message, StringComparison.Ordinal);
+        Assert.Equal(ExitCode.Usage, e.Code);
     }
 
     [Fact]
