@@ -15,6 +15,9 @@ public sealed class RelocationTarget(string sourcePrefix, string destinationPref
     public byte[] Source { get; } = Encoding.UTF8.GetBytes(sourcePrefix);
     public byte[] Destination { get; } = Encoding.UTF8.GetBytes(destinationPrefix);
     public bool IsIdentity => SourcePrefix == DestinationPrefix;
+
+    /// <summary>Strings the rewrite left unchanged because a constant shares their tail.</summary>
+    public KeptStringLog Kept { get; } = new();
 }
 
 /// <summary>
@@ -71,16 +74,7 @@ public static class FileRelocationApplier
         var kind = entry.Relocation!.Kind;
         if (kind == RelocationKind.Binary)
         {
-            foreach (var segment in entry.Relocation.Segments ?? [])
-            {
-                // Past the end, a read on disk comes back short and the segment is skipped; so it is here.
-                if (segment.Offset >= 0 && segment.Offset + segment.Length <= data.Length)
-                {
-                    var region = data.Span.Slice((int)segment.Offset, segment.Length);
-                    TryPatch(region, entry.Path, segment, target, region);
-                }
-            }
-
+            PatchInMemory(data.Span, entry, target, null);
             return data;
         }
 
@@ -133,23 +127,84 @@ public static class FileRelocationApplier
         return Convert.ToHexStringLower(sha.Hash!);
     }
 
+    /// <summary>
+    /// Patches every segment that fits and keeps its shared tails, in <paramref name="data"/> itself. ELF files are
+    /// searched again for constants sharing a tail (archives from older versions never recorded them).
+    /// Each patched segment is handed to <paramref name="patched"/>, when given.
+    /// </summary>
+    private static void PatchInMemory(Span<byte> data, ManifestEntry entry, RelocationTarget target, Action<BinarySegment>? patched)
+    {
+        var segments = entry.Relocation!.Segments ?? [];
+        if (!target.IsIdentity && SegmentTails.Applies(data, segments))
+        {
+            segments = SegmentTails.Attach(data, segments);
+        }
+
+        foreach (var segment in segments)
+        {
+            // Past the end, a read on disk comes back short and the segment is skipped; so it is here.
+            if (segment.Offset < 0 || segment.Offset + segment.Length > data.Length)
+            {
+                continue;
+            }
+
+            if (!KeptString.RewriteKeepsTails(segment, entry.Path, target))
+            {
+                target.Kept.Add(KeptString.For(entry.Path, segment));
+                continue;
+            }
+
+            var region = data.Slice((int)segment.Offset, segment.Length);
+            if (TryPatch(region, entry.Path, segment, target, region))
+            {
+                patched?.Invoke(segment);
+            }
+        }
+    }
+
     private static string PatchBinary(string path, ManifestEntry entry, RelocationTarget target)
     {
-        using (var handle = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite))
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite);
+        var length = RandomAccess.GetLength(handle);
+        if (length <= Array.MaxLength)
         {
-            foreach (var segment in entry.Relocation!.Segments ?? [])
+            // The whole file is needed to find references into its strings, and its hash comes from the same bytes.
+            var data = GC.AllocateUninitializedArray<byte>((int)length);
+            var read = 0;
+            for (int got; read < data.Length && (got = RandomAccess.Read(handle, data.AsSpan(read), read)) > 0;)
             {
-                var region = new byte[segment.Length];
-                if (RandomAccess.Read(handle, region, segment.Offset) != region.Length)
-                {
-                    continue;
-                }
+                read += got;
+            }
 
-                var patched = new byte[region.Length];
-                if (TryPatch(region, entry.Path, segment, target, patched))
-                {
-                    RandomAccess.Write(handle, patched, segment.Offset);
-                }
+            var bytes = data.AsSpan(0, read);
+            var changed = new List<BinarySegment>();
+            PatchInMemory(bytes, entry, target, changed.Add);
+            foreach (var segment in changed)
+            {
+                RandomAccess.Write(handle, data.AsSpan((int)segment.Offset, segment.Length), segment.Offset);
+            }
+
+            return Convert.ToHexStringLower(SHA256.HashData(bytes));
+        }
+
+        foreach (var segment in entry.Relocation!.Segments ?? [])
+        {
+            var region = new byte[segment.Length];
+            if (RandomAccess.Read(handle, region, segment.Offset) != region.Length)
+            {
+                continue;
+            }
+
+            if (!KeptString.RewriteKeepsTails(segment, entry.Path, target))
+            {
+                target.Kept.Add(KeptString.For(entry.Path, segment));
+                continue;
+            }
+
+            var patched = new byte[region.Length];
+            if (TryPatch(region, entry.Path, segment, target, patched))
+            {
+                RandomAccess.Write(handle, patched, segment.Offset);
             }
         }
 
