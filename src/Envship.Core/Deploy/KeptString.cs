@@ -45,8 +45,12 @@ public sealed record KeptString(string Path, long Offset, string Value, string T
         return tails.All(t => SharedTailRule.BytesKeep(before, after, (int)(t.Offset - segment.Offset)));
     }
 
+    // Value and tails come from the manifest, so control characters are shown escaped rather than sent to a terminal.
     internal static KeptString For(string relativePath, BinarySegment segment) =>
-        new(relativePath, segment.Offset, segment.Value ?? "", SharedTail.Describe(segment.SharedTails ?? []));
+        new(relativePath, segment.Offset, Printable(segment.Value ?? ""), Printable(SharedTail.Describe(segment.SharedTails ?? [])));
+
+    private static string Printable(string text) =>
+        text.Any(char.IsControl) ? string.Concat(text.Select(c => char.IsControl(c) ? $"\\x{(int)c:x2}" : c.ToString())) : text;
 }
 
 /// <summary>The strings a deploy kept, collected from the workers that patch files.</summary>
