@@ -86,6 +86,7 @@ public sealed class SharedTailTests(SharedTailEnvironment env) : IClassFixture<S
         Assert.Equal(env.Prefix, kept.GetProperty("value").GetString());
         Assert.Equal("'3.11.7'", kept.GetProperty("tails").GetString());
         Assert.Equal(env.LibraryBytes.AsSpan().IndexOf(Encoding.UTF8.GetBytes(env.Prefix + "\0")), kept.GetProperty("offset").GetInt64());
+        CliRunner.RunOk("verify", destination);
     }
 
     [Fact]
@@ -99,6 +100,8 @@ public sealed class SharedTailTests(SharedTailEnvironment env) : IClassFixture<S
         Assert.Contains($"{Library}: kept the string '{env.Prefix}' unchanged: its tail '3.11.7'", result.StdErr, StringComparison.Ordinal);
         Assert.Contains("nothing was written", result.StdErr, StringComparison.Ordinal);
         Assert.Contains("rebuild the program", result.StdErr, StringComparison.Ordinal);
+        // The tail lies inside the prefix itself, so no other path of the same length would keep it.
+        Assert.DoesNotContain("exactly", result.StdErr, StringComparison.Ordinal);
         Assert.False(Directory.Exists(destination));
     }
 

@@ -150,7 +150,7 @@ public static class FileRelocationApplier
 
             if (!KeptString.RewriteKeepsTails(segment, entry.Path, target))
             {
-                target.Kept.Add(KeptString.For(entry.Path, segment));
+                target.Kept.Add(KeptString.For(entry.Path, segment, target));
                 continue;
             }
 
@@ -197,7 +197,7 @@ public static class FileRelocationApplier
 
             if (!KeptString.RewriteKeepsTails(segment, entry.Path, target))
             {
-                target.Kept.Add(KeptString.For(entry.Path, segment));
+                target.Kept.Add(KeptString.For(entry.Path, segment, target));
                 continue;
             }
 

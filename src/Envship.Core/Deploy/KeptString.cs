@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text;
+using System.Text.Json.Serialization;
 using Envship.Core.Archive;
 using Envship.Core.Relocation;
 
@@ -9,7 +10,8 @@ namespace Envship.Core.Deploy;
 /// A binary string left unchanged because another constant is stored as its tail, and rewriting it
 /// would change that constant. <paramref name="Tails"/> names the constants as messages quote them.
 /// </summary>
-public sealed record KeptString(string Path, long Offset, string Value, string Tails)
+/// <param name="SameLengthKeeps">Whether a destination as long as the source would leave the tails intact.</param>
+public sealed record KeptString(string Path, long Offset, string Value, string Tails, [property: JsonIgnore] bool SameLengthKeeps = false)
 {
     public string Describe() =>
         $"{Path}: kept the string '{Value}' unchanged: its tail {Tails} is also used as a separate constant, so rewriting it would corrupt that constant. Programs may still look for files under the old prefix.";
@@ -46,8 +48,16 @@ public sealed record KeptString(string Path, long Offset, string Value, string T
     }
 
     // Value and tails come from the manifest, so control characters are shown escaped rather than sent to a terminal.
-    internal static KeptString For(string relativePath, BinarySegment segment) =>
-        new(relativePath, segment.Offset, Printable(segment.Value ?? ""), Printable(SharedTail.Describe(segment.SharedTails ?? [])));
+    internal static KeptString For(string relativePath, BinarySegment segment, RelocationTarget target)
+    {
+        var sameLength = new RelocationTarget(target.SourcePrefix, "/" + new string('_', Math.Max(1, target.Source.Length - 1)));
+        return new(
+            relativePath,
+            segment.Offset,
+            Printable(segment.Value ?? ""),
+            Printable(SharedTail.Describe(segment.SharedTails ?? [])),
+            RewriteKeepsTails(segment, relativePath, sameLength));
+    }
 
     private static string Printable(string text) =>
         text.Any(char.IsControl) ? string.Concat(text.Select(c => char.IsControl(c) ? $"\\x{(int)c:x2}" : c.ToString())) : text;

@@ -93,7 +93,7 @@ public static class Preflight
                 ExitCode.RelocationImpossible,
                 $"--strict: {kept.Count} binary string(s) share their tail with another constant, so relocating them to '{destination}' would corrupt that constant; nothing was written:{Environment.NewLine}"
                 + string.Join(Environment.NewLine, kept.Select(k => "  " + k.Describe()))
-                + $"{Environment.NewLine}Deploy to '{manifest.SourcePrefix}' itself (or, when the shared tail lies after the prefix, to a path of exactly {System.Text.Encoding.UTF8.GetByteCount(manifest.SourcePrefix)} bytes), rebuild the program so that its prefix does not end in a string it also uses on its own (install it at '{manifest.SourcePrefix}-env' rather than a path ending in its version), or drop --strict to deploy with these strings unchanged.");
+                + $"{Environment.NewLine}Deploy to '{manifest.SourcePrefix}' itself{(kept.All(k => k.SameLengthKeeps) ? $" or to another path of exactly {System.Text.Encoding.UTF8.GetByteCount(manifest.SourcePrefix)} bytes" : "")}, rebuild the program so that its prefix does not end in a string it also uses on its own (install it at '{manifest.SourcePrefix}-env' rather than a path ending in its version), or drop --strict to deploy with these strings unchanged.");
         }
 
         if (strict && warnings.Count > 0)

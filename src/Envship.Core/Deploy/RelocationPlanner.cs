@@ -77,7 +77,7 @@ public static class RelocationPlanner
         {
             if (entry.Relocation is { Kind: RelocationKind.Binary, Segments: { } segments })
             {
-                kept.AddRange(segments.Where(s => !KeptString.RewriteKeepsTails(s, entry.Path, target)).Select(s => KeptString.For(entry.Path, s)));
+                kept.AddRange(segments.Where(s => !KeptString.RewriteKeepsTails(s, entry.Path, target)).Select(s => KeptString.For(entry.Path, s, target)));
             }
         }
 

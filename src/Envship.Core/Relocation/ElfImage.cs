@@ -12,8 +12,13 @@ internal sealed class ElfImage
     public const ushort MachineX86_64 = 62;
     public const ushort MachineAarch64 = 183;
     public const ushort TypeExecutable = 2;
-    public const uint SectionNoBits = 8;
+    public const uint SectionProgBits = 1;
     public const uint SectionRela = 4;
+    public const uint SectionNoBits = 8;
+    public const uint SectionRel = 9;
+    public const uint SectionInitArray = 14;
+    public const uint SectionPreinitArray = 16;
+    public const uint SectionRelr = 19;
     public const ulong FlagAlloc = 2;
     public const ulong FlagExecute = 4;
     private const uint SegmentLoad = 1;

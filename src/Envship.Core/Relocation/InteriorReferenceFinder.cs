@@ -123,8 +123,11 @@ public static partial class InteriorReferenceFinder
             return image.Loads.Select(l => (l.Offset, l.Address, l.FileSize));
         }
 
+        // Hash tables, version records, .dynamic and .dynsym hold sizes and indexes that would pass for low addresses.
         return image.Sections
-            .Where(s => s.IsInFile && (s.Flags & ElfImage.FlagAlloc) != 0 && (s.Flags & ElfImage.FlagExecute) == 0)
+            .Where(s => s.IsInFile && (s.Flags & ElfImage.FlagAlloc) != 0 && (s.Flags & ElfImage.FlagExecute) == 0
+                && s.Type is ElfImage.SectionProgBits or ElfImage.SectionRela or ElfImage.SectionRel or ElfImage.SectionRelr
+                    or (>= ElfImage.SectionInitArray and <= ElfImage.SectionPreinitArray))
             .Select(s => (s.Offset, s.Address, s.Size));
     }
 

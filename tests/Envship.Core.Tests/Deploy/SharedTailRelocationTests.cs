@@ -95,6 +95,23 @@ public sealed class SharedTailRelocationTests(MergedStringsFixture fixture) : IC
         Assert.Single(RelocationPlanner.FindKept(Manifest(entry), MergedStringsFixture.Prefix + "/longer"));
     }
 
+    [Fact]
+    public void A_shared_tail_after_the_prefix_survives_a_destination_of_the_same_length_only()
+    {
+        var entry = Analyze("libafter.so", MergedStringsFixture.AfterPrefix);
+        Assert.Equal("python3.11", Assert.Single(Assert.Single(entry.Relocation!.Segments!).SharedTails!).Text);
+        var manifest = Manifest(entry) with { SourcePrefix = MergedStringsFixture.AfterPrefix };
+
+        var sameLength = new RelocationTarget(MergedStringsFixture.AfterPrefix, "/srv/pz");
+        var bytes = File.ReadAllBytes(Deploy("libafter.so", entry, sameLength));
+
+        Assert.True(bytes.AsSpan().IndexOf("/srv/pz/lib/python3.11\0"u8) > 0);
+        Assert.Empty(sameLength.Kept.MergeInto([]));
+        Assert.Empty(RelocationPlanner.FindKept(manifest, "/srv/pz"));
+        Assert.True(Assert.Single(RelocationPlanner.FindKept(manifest, "/srv/p")).SameLengthKeeps);
+        Assert.False(Assert.Single(RelocationPlanner.FindKept(Manifest(Analyze("libboth.so", MergedStringsFixture.Prefix)), "/x")).SameLengthKeeps);
+    }
+
     private ManifestEntry Analyze(string name, string prefix)
     {
         var bytes = fixture.Read(name);

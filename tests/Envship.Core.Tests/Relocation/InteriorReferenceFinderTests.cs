@@ -13,6 +13,9 @@ public sealed class MergedStringsFixture : IDisposable
     public const string Prefix = "/opt/py/3.11.7";
     public const string Version = "3.11.7";
 
+    /// <summary>The prefix of <c>libafter.so</c>, whose string shares a tail that lies after the prefix.</summary>
+    public const string AfterPrefix = "/opt/py";
+
     public MergedStringsFixture()
     {
         Root = Directory.CreateTempSubdirectory("envship-tails-").FullName;
@@ -38,6 +41,10 @@ public sealed class MergedStringsFixture : IDisposable
         Library("empty", $$"""
             const char *EMPTY = "";
             const char *prefix(void) { return "{{Prefix}}"; }
+            """);
+        Library("after", $$"""
+            const char *NAME = "python3.11";
+            const char *stdlib(void) { return "{{AfterPrefix}}/lib/python3.11"; }
             """);
         Library("symbol", "int lib(void) { return 1; }\n", "-Wl,--enable-new-dtags", "-Wl,-rpath,/opt/env/lib");
         File.WriteAllText(Path.Combine(Root, "main.c"), $$"""
