@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
 using Envship.Core.Archive;
+using Envship.Core.Platform;
 using Envship.Core.Relocation;
 using Microsoft.Win32.SafeHandles;
 
@@ -74,7 +75,7 @@ public static class FileRelocationApplier
         var kind = entry.Relocation!.Kind;
         if (kind == RelocationKind.Binary)
         {
-            PatchInMemory(data.Span, entry, target, null);
+            PatchInMemory(data.Span, entry, target);
             return data;
         }
 
@@ -130,9 +131,8 @@ public static class FileRelocationApplier
     /// <summary>
     /// Patches every segment that fits and keeps its shared tails, in <paramref name="data"/> itself. ELF files are
     /// searched again for constants sharing a tail (archives from older versions never recorded them).
-    /// Each patched segment is handed to <paramref name="patched"/>, when given.
     /// </summary>
-    private static void PatchInMemory(Span<byte> data, ManifestEntry entry, RelocationTarget target, Action<BinarySegment>? patched)
+    private static void PatchInMemory(Span<byte> data, ManifestEntry entry, RelocationTarget target)
     {
         var segments = entry.Relocation!.Segments ?? [];
         if (!target.IsIdentity && SegmentTails.Applies(data, segments))
@@ -155,61 +155,53 @@ public static class FileRelocationApplier
             }
 
             var region = data.Slice((int)segment.Offset, segment.Length);
-            if (TryPatch(region, entry.Path, segment, target, region))
-            {
-                patched?.Invoke(segment);
-            }
+            TryPatch(region, entry.Path, segment, target, region);
         }
     }
 
     private static string PatchBinary(string path, ManifestEntry entry, RelocationTarget target)
     {
-        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite);
-        var length = RandomAccess.GetLength(handle);
-        if (length <= Array.MaxLength)
+        using (var handle = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite))
         {
-            // The whole file is needed to find references into its strings, and its hash comes from the same bytes.
-            var data = GC.AllocateUninitializedArray<byte>((int)length);
-            var read = 0;
-            for (int got; read < data.Length && (got = RandomAccess.Read(handle, data.AsSpan(read), read)) > 0;)
+            foreach (var segment in WithTailsFoundOnDisk(handle, entry, target))
             {
-                read += got;
-            }
+                var region = new byte[segment.Length];
+                if (RandomAccess.Read(handle, region, segment.Offset) != region.Length)
+                {
+                    continue;
+                }
 
-            var bytes = data.AsSpan(0, read);
-            var changed = new List<BinarySegment>();
-            PatchInMemory(bytes, entry, target, changed.Add);
-            foreach (var segment in changed)
-            {
-                RandomAccess.Write(handle, data.AsSpan((int)segment.Offset, segment.Length), segment.Offset);
-            }
+                if (!KeptString.RewriteKeepsTails(segment, entry.Path, target))
+                {
+                    target.Kept.Add(KeptString.For(entry.Path, segment, target));
+                    continue;
+                }
 
-            return Convert.ToHexStringLower(SHA256.HashData(bytes));
-        }
-
-        foreach (var segment in entry.Relocation!.Segments ?? [])
-        {
-            var region = new byte[segment.Length];
-            if (RandomAccess.Read(handle, region, segment.Offset) != region.Length)
-            {
-                continue;
-            }
-
-            if (!KeptString.RewriteKeepsTails(segment, entry.Path, target))
-            {
-                target.Kept.Add(KeptString.For(entry.Path, segment, target));
-                continue;
-            }
-
-            var patched = new byte[region.Length];
-            if (TryPatch(region, entry.Path, segment, target, patched))
-            {
-                RandomAccess.Write(handle, patched, segment.Offset);
+                var patched = new byte[region.Length];
+                if (TryPatch(region, entry.Path, segment, target, patched))
+                {
+                    RandomAccess.Write(handle, patched, segment.Offset);
+                }
             }
         }
 
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
         return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+
+    /// <summary>The entry's segments, with the shared tails an ELF file's bytes show (archives from older versions never recorded them).</summary>
+    private static IReadOnlyList<BinarySegment> WithTailsFoundOnDisk(SafeFileHandle handle, ManifestEntry entry, RelocationTarget target)
+    {
+        var segments = entry.Relocation!.Segments ?? [];
+        Span<byte> magic = stackalloc byte[4];
+        var length = RandomAccess.GetLength(handle);
+        if (target.IsIdentity || segments.Count == 0 || length > int.MaxValue
+            || RandomAccess.Read(handle, magic, 0) != magic.Length || !SegmentTails.Applies(magic, segments))
+        {
+            return segments;
+        }
+
+        return MappedFile.Read(handle, length, bytes => SegmentTails.Attach(bytes, segments));
     }
 
     /// <summary>

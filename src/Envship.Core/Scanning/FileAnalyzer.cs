@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using Envship.Core.Archive;
+using Envship.Core.Platform;
 using Envship.Core.Relocation;
 
 namespace Envship.Core.Scanning;
@@ -131,10 +132,8 @@ public sealed class FileAnalyzer
             return segments;
         }
 
-        var bytes = GC.AllocateUninitializedArray<byte>((int)content.Length);
-        content.Position = 0;
-        content.ReadExactly(bytes);
-        segments = SegmentTails.Attach(bytes, segments);
+        var found = segments;
+        segments = MappedFile.Read(content, bytes => SegmentTails.Attach(bytes, found));
         foreach (var segment in segments.Where(s => s.SharedTails is { Count: > 0 }))
         {
             warnings.Add($"{relativePath}: the string '{segment.Value}' ends in {SharedTail.Describe(segment.SharedTails!)}, which the program also uses as a separate constant; a deploy keeps the string unchanged unless rewriting it leaves that constant as it is.");
