@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Envship.Core;
+using Envship.Core.Archive;
 using Envship.Testing;
 
 namespace Envship.Cli.Tests;
@@ -21,6 +22,8 @@ public sealed class SharedTailEnvironment : IDisposable
         LibraryBytes = File.ReadAllBytes(Path.Combine(Prefix, SharedTailProgramBuilder.LibraryRelativePath));
         Archive = Work.Combine("pyver.tar.zst");
         PackOutput = CliRunner.RunOk("pack", "-p", Prefix, "-o", Archive);
+        PlainArchive = Work.Combine("pyver.tar");
+        CliRunner.RunOk("pack", "-p", Prefix, "-o", PlainArchive, "--format", "tar", "-q");
         Directory.Move(Prefix, Prefix + ".gone");
     }
 
@@ -29,6 +32,7 @@ public sealed class SharedTailEnvironment : IDisposable
     public byte[] LibraryBytes { get; }
     public string Archive { get; }
     public CliResult PackOutput { get; }
+    public string PlainArchive { get; }
 
     public void Dispose() => Work.Dispose();
 }
@@ -103,6 +107,32 @@ public sealed class SharedTailTests(SharedTailEnvironment env) : IClassFixture<S
         // The tail lies inside the prefix itself, so no other path of the same length would keep it.
         Assert.DoesNotContain("exactly", result.StdErr, StringComparison.Ordinal);
         Assert.False(Directory.Exists(destination));
+    }
+
+    [Fact]
+    public void An_archive_without_the_record_is_checked_on_its_bytes_and_strict_refuses_before_the_rename()
+    {
+        var packed = HostileArchiveBuilder.Read(env.PlainArchive);
+        var stripped = packed.Manifest with
+        {
+            Entries = [.. packed.Manifest.Entries.Select(e => e.Relocation is { Segments: { } segments }
+                ? e with { Relocation = e.Relocation with { Segments = [.. segments.Select(s => s with { SharedTails = null, Value = s.Kind == SegmentKind.ElfRunpath ? s.Value : null })] } }
+                : e)],
+        };
+        Assert.DoesNotContain("shared_tails", Encoding.UTF8.GetString(ManifestJson.Serialize(stripped)), StringComparison.Ordinal);
+        var archive = HostileArchiveBuilder.Write(env.Work.Combine("old.tar.zst"), packed with { Manifest = stripped }, ArchiveFormat.TarZst);
+        var strict = Destination("o");
+        var relaxed = Destination("r");
+
+        var refused = CliRunner.Run("deploy", archive, "--prefix", strict, "--strict");
+        var deployed = CliRunner.RunOk("deploy", archive, "--prefix", relaxed);
+
+        Assert.Equal((int)ExitCode.RelocationImpossible, refused.ExitCode);
+        Assert.Contains($"{Library}: kept the string '{env.Prefix}' unchanged: its tail '3.11.7'", refused.StdErr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(strict));
+        Assert.Contains($"{Library}: kept the string '{env.Prefix}' unchanged: its tail '3.11.7'", deployed.StdErr, StringComparison.Ordinal);
+        var lines = ProcessRunner.RunChecked(Path.Combine(relaxed, SharedTailProgramBuilder.ExecutableRelativePath), []).StdOut.Split('\n');
+        Assert.Equal(["3.11.7", "3.11.7", env.Prefix, relaxed + SharedTailProgramBuilder.DataSuffix], lines[..4]);
     }
 
     [Fact]

@@ -80,6 +80,15 @@ public static class Deployer
             var extractor = new StagingExtractor(staging, reader, target, options.Progress, plan.Policy);
             var hashes = extractor.ExtractAll(cancellationToken);
             var kept = target.Kept.MergeInto(plan.KeptStrings);
+            if (options.Strict && kept.Count > plan.KeptStrings.Count)
+            {
+                // An archive packed before envship recorded shared tails: found only on the bytes, so refused only now, before the rename.
+                throw new EnvshipException(
+                    ExitCode.RelocationImpossible,
+                    $"--strict: {kept.Count - plan.KeptStrings.Count} binary string(s) share their tail with another constant (found while deploying; the archive predates envship's record of them); nothing was written to '{destination}':{Environment.NewLine}"
+                    + string.Join(Environment.NewLine, kept.Skip(plan.KeptStrings.Count).Select(k => "  " + k.Describe()))
+                    + $"{Environment.NewLine}Pack the environment again to see them before deploying, deploy to '{manifest.SourcePrefix}' itself, or drop --strict to deploy with these strings unchanged.");
+            }
             reader.ReadToEnd();
             var digest = reader.ManifestSha256;
             var added = manifest.WholeInstallation ? [] : ActivationScripts.AddIfMissing(staging, destination, Path.GetFileName(destination));

@@ -134,7 +134,8 @@ public sealed class FileAnalyzer
 
         var found = segments;
         segments = MappedFile.Read(content, bytes => SegmentTails.Attach(bytes, found));
-        foreach (var segment in segments.Where(s => s.SharedTails is { Count: > 0 }))
+        // A reference to the terminator alone (an empty string) matters only for a longer destination, and the deploy says so then.
+        foreach (var segment in segments.Where(s => s.SharedTails?.Any(t => t.Text.Length > 0) == true))
         {
             warnings.Add($"{relativePath}: the string '{segment.Value}' ends in {SharedTail.Describe(segment.SharedTails!)}, which the program also uses as a separate constant; a deploy keeps the string unchanged unless rewriting it leaves that constant as it is.");
         }
