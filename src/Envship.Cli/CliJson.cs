@@ -28,7 +28,10 @@ public sealed record DeploySummary(
     string Activate,
     double ElapsedSeconds,
     string? SignerKeyId,
-    string? TrustedComment);
+    string? TrustedComment)
+{
+    public IReadOnlyList<KeptString> KeptStrings { get; init; } = [];
+}
 
 public sealed record DryRunSummary(
     bool DryRun,
@@ -46,8 +49,13 @@ public sealed record DryRunSummary(
     {
         ArgumentNullException.ThrowIfNull(result);
         var plan = result.Plan;
-        return new DryRunSummary(true, plan.Destination, result.ManifestSha256, result.MembersChecked, plan.Manifest.GlibcFloor, plan.HostGlibc, plan.Disk, plan.Manifest.Summary, plan.Warnings, [.. plan.Notes, .. plan.Manifest.Warnings]);
+        return new DryRunSummary(true, plan.Destination, result.ManifestSha256, result.MembersChecked, plan.Manifest.GlibcFloor, plan.HostGlibc, plan.Disk, plan.Manifest.Summary, plan.Warnings, [.. plan.Notes, .. plan.Manifest.Warnings])
+        {
+            KeptStrings = plan.KeptStrings,
+        };
     }
+
+    public IReadOnlyList<KeptString> KeptStrings { get; init; } = [];
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true, UseStringEnumConverter = true)]

@@ -67,7 +67,7 @@ internal static class DeployCommand
                 if (parse.GetValue(json))
                 {
                     console.Json(
-                        new DeploySummary(result.Destination, result.ManifestSha256, result.Manifest.SourcePrefix, result.FilesRelocated, result.Warnings, result.AddedFiles, result.ActivationCommand, Math.Round(clock.Elapsed.TotalSeconds, 3), result.Signature?.KeyId, result.Signature?.TrustedComment),
+                        new DeploySummary(result.Destination, result.ManifestSha256, result.Manifest.SourcePrefix, result.FilesRelocated, result.Warnings, result.AddedFiles, result.ActivationCommand, Math.Round(clock.Elapsed.TotalSeconds, 3), result.Signature?.KeyId, result.Signature?.TrustedComment) { KeptStrings = result.KeptStrings },
                         CliJsonContext.Default.DeploySummary);
                     return 0;
                 }
@@ -75,6 +75,11 @@ internal static class DeployCommand
                 foreach (var warning in result.Warnings)
                 {
                     console.Warning(warning.Describe(result.Destination));
+                }
+
+                foreach (var kept in result.KeptStrings)
+                {
+                    console.Warning(kept.Describe());
                 }
 
                 if (!parse.GetValue(quiet))

@@ -28,6 +28,11 @@ internal static class PlanRenderer
             yield return $"won't fit: {warning.Describe(plan.Destination)}";
         }
 
+        foreach (var kept in plan.KeptStrings)
+        {
+            yield return $"kept: {kept.Describe()}";
+        }
+
         foreach (var note in plan.Notes.Concat(manifest.Warnings))
         {
             yield return $"warning: {note}";

@@ -164,8 +164,28 @@ public sealed record BinarySegment
     public required int Occurrences { get; init; }
     public SegmentKind Kind { get; init; } = SegmentKind.CString;
 
-    /// <summary>For ELF run paths: the whole DT_RUNPATH/DT_RPATH value, needed to build an <c>$ORIGIN</c> form.</summary>
+    /// <summary>
+    /// For ELF run paths: the whole DT_RUNPATH/DT_RPATH value, needed to build an <c>$ORIGIN</c> form.
+    /// For a string with <see cref="SharedTails"/>: the string, so warnings can name it before anything is written.
+    /// </summary>
     public string? Value { get; init; }
+
+    /// <summary>
+    /// References into the string past its first byte: another constant the linker stored as this string's
+    /// tail. Null when none was found (and in manifests written before envship looked for them).
+    /// </summary>
+    public IReadOnlyList<SharedTail>? SharedTails { get; init; }
+}
+
+/// <summary>A constant that is the tail of a relocated string: the file offset it starts at and its text.</summary>
+public sealed record SharedTail
+{
+    public required long Offset { get; init; }
+    public required string Text { get; init; }
+
+    /// <summary>How messages name a tail: quoted, or as the empty string a reference to the terminator reads.</summary>
+    public static string Describe(IEnumerable<SharedTail> tails) =>
+        string.Join(", ", tails.Select(t => t.Text.Length == 0 ? "'' (its terminating NUL)" : $"'{t.Text}'").Distinct(StringComparer.Ordinal));
 }
 
 public sealed record ManifestSummary

@@ -195,7 +195,8 @@ public static class ManifestValidator
                 && segment.StringLength >= 0 && segment.StringLength < segment.Length
                 && segment.Occurrences >= 0
                 && Enum.IsDefined(segment.Kind)
-                && (segment.Kind != SegmentKind.ElfRunpath || segment.Value is not null);
+                && (segment.Kind != SegmentKind.ElfRunpath || segment.Value is not null)
+                && (segment.SharedTails ?? []).All(t => t is not null && t.Text is not null && t.Offset > segment.Offset && t.Offset < segment.Offset + segment.Length);
             if (!fits)
             {
                 throw Tampered(archivePath, $"file '{entry.Path}' has a relocation segment outside the file or with impossible lengths");

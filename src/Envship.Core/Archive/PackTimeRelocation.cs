@@ -30,6 +30,7 @@ internal static class PackTimeRelocation
             Entries = [.. items.Select(i => i.Entry)],
         };
         warnings.AddRange(RelocationPlanner.Summarize(RelocationPlanner.FindUnfit(pseudoManifest, destination)).Select(w => w.Describe(destination)));
+        var planned = RelocationPlanner.FindKept(pseudoManifest, destination);
 
         var analyzer = new FileAnalyzer(destination);
         var result = new List<InventoryItem>(items.Count);
@@ -61,6 +62,7 @@ internal static class PackTimeRelocation
             result.Add(new InventoryItem(item.Entry with { Size = analysis.Size, Sha256 = analysis.Sha256, Relocation = analysis.Relocation }, null) { SpooledPath = spooled, GlibcFloor = analysis.GlibcFloor });
         }
 
+        warnings.AddRange(target.Kept.MergeInto(planned).Select(k => k.Describe()));
         return result;
     }
 }

@@ -44,7 +44,11 @@ public sealed record DeployResult(
     IReadOnlyList<RelocationWarning> Warnings,
     IReadOnlyList<string> AddedFiles,
     string ActivationCommand,
-    VerifiedSignature? Signature = null);
+    VerifiedSignature? Signature = null)
+{
+    /// <summary>Binary strings left unchanged because another constant is stored as their tail.</summary>
+    public IReadOnlyList<KeptString> KeptStrings { get; init; } = [];
+}
 
 /// <summary>
 /// Extracts, verifies and relocates an archive into a staging directory beside the destination,
@@ -72,8 +76,19 @@ public static class Deployer
         var staging = StagingDirectory.Create(destination);
         try
         {
-            var extractor = new StagingExtractor(staging, reader, new RelocationTarget(manifest.SourcePrefix, destination), options.Progress, plan.Policy);
+            var target = new RelocationTarget(manifest.SourcePrefix, destination);
+            var extractor = new StagingExtractor(staging, reader, target, options.Progress, plan.Policy);
             var hashes = extractor.ExtractAll(cancellationToken);
+            var kept = target.Kept.MergeInto(plan.KeptStrings);
+            if (options.Strict && kept.Count > plan.KeptStrings.Count)
+            {
+                // An archive packed before envship recorded shared tails: found only on the bytes, so refused only now, before the rename.
+                throw new EnvshipException(
+                    ExitCode.RelocationImpossible,
+                    $"--strict: {kept.Count - plan.KeptStrings.Count} binary string(s) share their tail with another constant (found while deploying; the archive predates envship's record of them); nothing was written to '{destination}':{Environment.NewLine}"
+                    + string.Join(Environment.NewLine, kept.Skip(plan.KeptStrings.Count).Select(k => "  " + k.Describe()))
+                    + $"{Environment.NewLine}Pack the environment again to see them before deploying, deploy to '{manifest.SourcePrefix}' itself, or drop --strict to deploy with these strings unchanged.");
+            }
             reader.ReadToEnd();
             var digest = reader.ManifestSha256;
             var added = manifest.WholeInstallation ? [] : ActivationScripts.AddIfMissing(staging, destination, Path.GetFileName(destination));
@@ -93,6 +108,7 @@ public static class Deployer
                 Files = hashes,
                 AddedFiles = added,
                 RelocationWarnings = warnings,
+                KeptStrings = kept,
                 Manifest = plan.Policy.Apply(manifest),
                 SignerKeyId = signature?.KeyId,
             }.Save(staging);
@@ -101,7 +117,7 @@ public static class Deployer
             extractor.FinishDirectories();
             cancellationToken.ThrowIfCancellationRequested();
             TreeSwitch.Commit(layout, staging, replacing);
-            return new DeployResult(destination, manifest, digest, extractor.FilesRelocated, warnings, added, ActivationCommand(manifest, destination), signature);
+            return new DeployResult(destination, manifest, digest, extractor.FilesRelocated, warnings, added, ActivationCommand(manifest, destination), signature) { KeptStrings = kept };
         }
         catch (IOException ex) when (ex is not EndOfStreamException)
         {

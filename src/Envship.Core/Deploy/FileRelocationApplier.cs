@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
 using Envship.Core.Archive;
+using Envship.Core.Platform;
 using Envship.Core.Relocation;
 using Microsoft.Win32.SafeHandles;
 
@@ -15,6 +16,9 @@ public sealed class RelocationTarget(string sourcePrefix, string destinationPref
     public byte[] Source { get; } = Encoding.UTF8.GetBytes(sourcePrefix);
     public byte[] Destination { get; } = Encoding.UTF8.GetBytes(destinationPrefix);
     public bool IsIdentity => SourcePrefix == DestinationPrefix;
+
+    /// <summary>Strings the rewrite left unchanged because a constant shares their tail.</summary>
+    public KeptStringLog Kept { get; } = new();
 }
 
 /// <summary>
@@ -71,16 +75,7 @@ public static class FileRelocationApplier
         var kind = entry.Relocation!.Kind;
         if (kind == RelocationKind.Binary)
         {
-            foreach (var segment in entry.Relocation.Segments ?? [])
-            {
-                // Past the end, a read on disk comes back short and the segment is skipped; so it is here.
-                if (segment.Offset >= 0 && segment.Offset + segment.Length <= data.Length)
-                {
-                    var region = data.Span.Slice((int)segment.Offset, segment.Length);
-                    TryPatch(region, entry.Path, segment, target, region);
-                }
-            }
-
+            PatchInMemory(data.Span, entry, target);
             return data;
         }
 
@@ -133,15 +128,52 @@ public static class FileRelocationApplier
         return Convert.ToHexStringLower(sha.Hash!);
     }
 
+    /// <summary>
+    /// Patches every segment that fits and keeps its shared tails, in <paramref name="data"/> itself. ELF files are
+    /// searched again for constants sharing a tail (archives from older versions never recorded them).
+    /// </summary>
+    private static void PatchInMemory(Span<byte> data, ManifestEntry entry, RelocationTarget target)
+    {
+        var segments = entry.Relocation!.Segments ?? [];
+        if (!target.IsIdentity && SegmentTails.Applies(data, segments))
+        {
+            segments = SegmentTails.Attach(data, segments);
+        }
+
+        foreach (var segment in segments)
+        {
+            // Past the end, a read on disk comes back short and the segment is skipped; so it is here.
+            if (segment.Offset < 0 || segment.Offset + segment.Length > data.Length)
+            {
+                continue;
+            }
+
+            if (!KeptString.RewriteKeepsTails(segment, entry.Path, target))
+            {
+                target.Kept.Add(KeptString.For(entry.Path, segment, target));
+                continue;
+            }
+
+            var region = data.Slice((int)segment.Offset, segment.Length);
+            TryPatch(region, entry.Path, segment, target, region);
+        }
+    }
+
     private static string PatchBinary(string path, ManifestEntry entry, RelocationTarget target)
     {
         using (var handle = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite))
         {
-            foreach (var segment in entry.Relocation!.Segments ?? [])
+            foreach (var segment in WithTailsFoundOnDisk(handle, entry, target))
             {
                 var region = new byte[segment.Length];
                 if (RandomAccess.Read(handle, region, segment.Offset) != region.Length)
                 {
+                    continue;
+                }
+
+                if (!KeptString.RewriteKeepsTails(segment, entry.Path, target))
+                {
+                    target.Kept.Add(KeptString.For(entry.Path, segment, target));
                     continue;
                 }
 
@@ -155,6 +187,21 @@ public static class FileRelocationApplier
 
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
         return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+
+    /// <summary>The entry's segments, with the shared tails an ELF file's bytes show (archives from older versions never recorded them).</summary>
+    private static IReadOnlyList<BinarySegment> WithTailsFoundOnDisk(SafeFileHandle handle, ManifestEntry entry, RelocationTarget target)
+    {
+        var segments = entry.Relocation!.Segments ?? [];
+        Span<byte> magic = stackalloc byte[4];
+        var length = RandomAccess.GetLength(handle);
+        if (target.IsIdentity || segments.Count == 0 || length > int.MaxValue
+            || RandomAccess.Read(handle, magic, 0) != magic.Length || !SegmentTails.Applies(magic, segments))
+        {
+            return segments;
+        }
+
+        return MappedFile.Read(handle, length, bytes => SegmentTails.Attach(bytes, segments));
     }
 
     /// <summary>

@@ -17,7 +17,11 @@ public sealed record DeployPlan(
     DiskNeed Disk,
     string? HostGlibc,
     IReadOnlyList<RelocationWarning> Warnings,
-    IReadOnlyList<string> Notes);
+    IReadOnlyList<string> Notes)
+{
+    /// <summary>Binary strings the deploy keeps unchanged because a constant shares their tail.</summary>
+    public IReadOnlyList<KeptString> KeptStrings { get; init; } = [];
+}
 
 /// <summary>
 /// The checks that run before anything is written: platform, glibc floor, <c>--group</c>, the binary-string
@@ -39,9 +43,10 @@ public static class Preflight
         CheckPlatform(manifest, archivePath);
         var hostGlibc = CheckGlibc(manifest, archivePath, notes);
         var policy = SharedInstall.PolicyFor(options.Group, options.Shared, options.PreserveSpecialBits);
-        var warnings = CheckPathBudget(manifest, destination, options.Strict);
+        var kept = RelocationPlanner.FindKept(manifest, destination);
+        var warnings = CheckPathBudget(manifest, destination, options.Strict, kept);
         var disk = CheckDiskSpace(manifest, destination);
-        return new DeployPlan(destination, manifest, policy, disk, hostGlibc, warnings, notes);
+        return new DeployPlan(destination, manifest, policy, disk, hostGlibc, warnings, notes) { KeptStrings = kept };
     }
 
     private static void CheckPlatform(Manifest manifest, string archivePath)
@@ -79,9 +84,18 @@ public static class Preflight
         return host;
     }
 
-    private static List<RelocationWarning> CheckPathBudget(Manifest manifest, string destination, bool strict)
+    private static List<RelocationWarning> CheckPathBudget(Manifest manifest, string destination, bool strict, IReadOnlyList<KeptString> kept)
     {
         var warnings = RelocationPlanner.Summarize(RelocationPlanner.FindUnfit(manifest, destination)).ToList();
+        if (strict && kept.Count > 0)
+        {
+            throw new EnvshipException(
+                ExitCode.RelocationImpossible,
+                $"--strict: {kept.Count} binary string(s) share their tail with another constant, so relocating them to '{destination}' would corrupt that constant; nothing was written:{Environment.NewLine}"
+                + string.Join(Environment.NewLine, kept.Select(k => "  " + k.Describe()))
+                + $"{Environment.NewLine}Deploy to '{manifest.SourcePrefix}' itself{(kept.All(k => k.SameLengthKeeps) ? $" or to another path of exactly {System.Text.Encoding.UTF8.GetByteCount(manifest.SourcePrefix)} bytes" : "")}, rebuild the program so that its prefix does not end in a string it also uses on its own (install it at '{manifest.SourcePrefix}-env' rather than a path ending in its version), or drop --strict to deploy with these strings unchanged.");
+        }
+
         if (strict && warnings.Count > 0)
         {
             throw new EnvshipException(

@@ -28,6 +28,9 @@ public sealed record Receipt
     /// <summary>Files envship added that are not in the archive, such as <c>bin/activate</c>.</summary>
     public IReadOnlyList<string> AddedFiles { get; init; } = [];
     public IReadOnlyList<RelocationWarning> RelocationWarnings { get; init; } = [];
+
+    /// <summary>Binary strings left unchanged because another constant is stored as their tail.</summary>
+    public IReadOnlyList<KeptString> KeptStrings { get; init; } = [];
     public required Manifest Manifest { get; init; }
 
     /// <summary>The key that signed the archive; archives are not signed yet, so this is always null.</summary>

@@ -32,6 +32,7 @@ public static class RelocationPlanner
         var sourceLength = Encoding.UTF8.GetByteCount(source);
         var destinationLength = Encoding.UTF8.GetByteCount(destination);
         var unfit = new List<UnfitString>();
+        var target = new RelocationTarget(source, destination);
         foreach (var entry in manifest.Entries)
         {
             if (entry.Relocation is not { Kind: RelocationKind.Binary, Segments: { } segments })
@@ -41,6 +42,11 @@ public static class RelocationPlanner
 
             foreach (var segment in segments)
             {
+                if (!KeptString.RewriteKeepsTails(segment, entry.Path, target))
+                {
+                    continue;
+                }
+
                 var room = segment.Length - 1 - segment.StringLength;
                 var longest = sourceLength + (room / Math.Max(1, segment.Occurrences));
                 if (segment.Kind == SegmentKind.ElfRunpath)
@@ -59,6 +65,23 @@ public static class RelocationPlanner
         }
 
         return unfit;
+    }
+
+    /// <summary>The strings a deploy to <paramref name="destination"/> keeps unchanged because a constant shares their tail.</summary>
+    public static IReadOnlyList<KeptString> FindKept(Manifest manifest, string destination)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        var target = new RelocationTarget(manifest.SourcePrefix, destination);
+        var kept = new List<KeptString>();
+        foreach (var entry in manifest.Entries)
+        {
+            if (entry.Relocation is { Kind: RelocationKind.Binary, Segments: { } segments })
+            {
+                kept.AddRange(segments.Where(s => !KeptString.RewriteKeepsTails(s, entry.Path, target)).Select(s => KeptString.For(entry.Path, s, target)));
+            }
+        }
+
+        return kept;
     }
 
     public static IReadOnlyList<RelocationWarning> Summarize(IEnumerable<UnfitString> unfit) =>

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using Envship.Core.Archive;
+using Envship.Core.Platform;
 using Envship.Core.Relocation;
 
 namespace Envship.Core.Scanning;
@@ -113,8 +114,33 @@ public sealed class FileAnalyzer
         }
 
         var extraPadding = hint is { IsBinary: true } ? Math.Max(0, Encoding.UTF8.GetByteCount(hint.Placeholder) - _prefix.Length) : 0;
-        var segments = FindSegments(content, relativePath, isElf, extraPadding, hits, warnings);
+        IReadOnlyList<BinarySegment> segments = FindSegments(content, relativePath, isElf, extraPadding, hits, warnings);
+        if (isElf && segments.Count > 0)
+        {
+            segments = FindSharedTails(content, relativePath, segments, warnings);
+        }
+
         return new FileRelocation { Kind = RelocationKind.Binary, Occurrences = hits.Count, Segments = segments };
+    }
+
+    /// <summary>Reads the whole ELF file once more, for the references into its prefix strings that code and data make.</summary>
+    private static IReadOnlyList<BinarySegment> FindSharedTails(Stream content, string relativePath, IReadOnlyList<BinarySegment> segments, List<string> warnings)
+    {
+        if (content.Length > Array.MaxLength)
+        {
+            warnings.Add($"{relativePath}: too large to check whether constants share the tails of its prefix strings; they are relocated as conda would.");
+            return segments;
+        }
+
+        var found = segments;
+        segments = MappedFile.Read(content, bytes => SegmentTails.Attach(bytes, found));
+        // A reference to the terminator alone (an empty string) matters only for a longer destination, and the deploy says so then.
+        foreach (var segment in segments.Where(s => s.SharedTails?.Any(t => t.Text.Length > 0) == true))
+        {
+            warnings.Add($"{relativePath}: the string '{segment.Value}' ends in {SharedTail.Describe(segment.SharedTails!)}, which the program also uses as a separate constant; a deploy keeps the string unchanged unless rewriting it leaves that constant as it is.");
+        }
+
+        return segments;
     }
 
     private List<BinarySegment> FindSegments(

@@ -35,7 +35,7 @@ internal static class EntryShapes
                 Occurrences = 2,
                 Segments =
                 [
-                    new BinarySegment { Offset = 100, Length = 255, StringLength = 40, Occurrences = 1 },
+                    new BinarySegment { Offset = 100, Length = 255, StringLength = 40, Occurrences = 1, Value = "/opt/py/3.11.7", SharedTails = [new SharedTail { Offset = 108, Text = "3.11.7" }] },
                     new BinarySegment { Offset = 900, Length = 60, StringLength = 50, Occurrences = 1, Kind = SegmentKind.ElfRunpath, Value = "$ORIGIN/../lib:/opt/x" },
                 ],
             },

@@ -101,6 +101,24 @@ public sealed class ManifestValidatorTests
         Assert.Equal(long.MaxValue, ExpansionLimitStream.BudgetFor(manifest, 1 << 20));
     }
 
+    [Theory]
+    [InlineData(10, "x", false)]
+    [InlineData(18, "x", false)]
+    [InlineData(12, null, false)]
+    [InlineData(12, "x", true)]
+    [InlineData(17, "", true)]
+    public void A_shared_tail_must_lie_inside_its_string_past_the_first_byte(long offset, string? text, bool accepted)
+    {
+        var segment = new BinarySegment { Offset = 10, Length = 8, StringLength = 6, Occurrences = 1, SharedTails = [new SharedTail { Offset = offset, Text = text! }] };
+        var entry = File("a") with { Size = 64, Relocation = new FileRelocation { Kind = RelocationKind.Binary, Segments = [segment] } };
+        var manifest = With(entry) with { Summary = new ManifestSummary { Files = 1, TotalBytes = 64 } };
+
+        var error = Record.Exception(() => ManifestValidator.Validate(manifest, "test.tar.zst"));
+
+        Assert.Equal(accepted, error is null);
+        Assert.True(accepted || error is EnvshipException { Code: ExitCode.DamagedArchive });
+    }
+
     internal static Manifest With(params ManifestEntry[] entries) => new()
     {
         EnvshipVersion = "test",
