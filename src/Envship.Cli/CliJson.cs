@@ -28,7 +28,13 @@ public sealed record DeploySummary(
     string Activate,
     double ElapsedSeconds,
     string? SignerKeyId,
-    string? TrustedComment);
+    string? TrustedComment)
+{
+    public IReadOnlyList<string> Notes { get; init; } = [];
+
+    /// <summary>Files deployed with <c>--ignore-glibc</c> that will not load on this machine.</summary>
+    public IReadOnlyList<GlibcShortfall> GlibcShortfalls { get; init; } = [];
+}
 
 public sealed record DryRunSummary(
     bool DryRun,
@@ -42,11 +48,16 @@ public sealed record DryRunSummary(
     IReadOnlyList<RelocationWarning> RelocationWarnings,
     IReadOnlyList<string> Warnings)
 {
+    public IReadOnlyList<GlibcShortfall> GlibcShortfalls { get; init; } = [];
+
     public static DryRunSummary From(DryRunResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
         var plan = result.Plan;
-        return new DryRunSummary(true, plan.Destination, result.ManifestSha256, result.MembersChecked, plan.Manifest.GlibcFloor, plan.HostGlibc, plan.Disk, plan.Manifest.Summary, plan.Warnings, [.. plan.Notes, .. plan.Manifest.Warnings]);
+        return new DryRunSummary(true, plan.Destination, result.ManifestSha256, result.MembersChecked, plan.Manifest.GlibcFloor, plan.HostGlibc, plan.Disk, plan.Manifest.Summary, plan.Warnings, [.. plan.Notes, .. plan.Manifest.Warnings])
+        {
+            GlibcShortfalls = plan.GlibcShortfalls,
+        };
     }
 }
 

@@ -41,6 +41,7 @@ public static class DeployedVersions
     public static IReadOnlyList<DeployedVersion> Rollback(string destination, bool wait, CancellationToken cancellationToken = default)
     {
         var layout = DeployLayout.For(destination);
+        Deployer.RefuseSymlink(layout.Destination);
         using (DeployLock.Acquire(layout, wait, cancellationToken))
         {
             TreeSwitch.Recover(layout);

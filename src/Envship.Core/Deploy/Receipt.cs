@@ -28,6 +28,9 @@ public sealed record Receipt
     /// <summary>Files envship added that are not in the archive, such as <c>bin/activate</c>.</summary>
     public IReadOnlyList<string> AddedFiles { get; init; } = [];
     public IReadOnlyList<RelocationWarning> RelocationWarnings { get; init; } = [];
+
+    /// <summary>Files deployed with <c>--ignore-glibc</c> that need a newer glibc than this machine had; null when none.</summary>
+    public IReadOnlyList<GlibcShortfall>? GlibcShortfalls { get; init; }
     public required Manifest Manifest { get; init; }
 
     /// <summary>The key that signed the archive; archives are not signed yet, so this is always null.</summary>
