@@ -191,8 +191,8 @@ public static class Deployer
     }
 
     /// <summary>
-    /// The switch renames a directory over DEST's own name, so a symlink there would be replaced, not followed:
-    /// the tree it points to would stay as it was and the link would be gone.
+    /// The switch renames a directory to DEST's own name, which never follows a symlink there: a plain rename
+    /// fails with ENOTDIR, and an exchange would swap the link itself out instead of the tree it points to.
     /// </summary>
     internal static void RefuseSymlink(string destination)
     {
@@ -206,7 +206,7 @@ public static class Deployer
         var what = Directory.Exists(resolved) ? "a directory" : File.Exists(resolved) ? "a file" : "nothing (the link dangles)";
         throw new EnvshipException(
             ExitCode.Usage,
-            $"{destination}: DEST is a symlink to '{target}', which is {what}; envship puts a tree in place by renaming a directory to DEST's name, which would replace the link rather than fill what it points to, so nothing was written. Pass --prefix {NormalizePrefix(resolved)} to deploy at the resolved path, or remove the symlink (rm {destination}) and deploy again.");
+            $"{destination}: DEST is a symlink to '{target}', which is {what}; envship puts a tree in place by renaming a directory to DEST's own name, which never goes through a symlink, so nothing was written. Pass --prefix {NormalizePrefix(resolved)} to deploy at the resolved path, or remove the symlink (rm {destination}) and deploy again.");
     }
 
     private static bool HasReceipt(string destination) => File.Exists(Path.Combine(destination, Receipt.RelativePath));
