@@ -2,7 +2,7 @@ using Envship.Core.Platform;
 
 namespace Envship.Core.Deploy;
 
-/// <summary>One tree kept for a destination. Fields are null for a tree envship did not deploy (replaced with <c>--replace</c>).</summary>
+/// <summary>One tree kept for a destination. Fields are null for a tree envship did not deploy (replaced with <c>--replace-foreign</c>).</summary>
 public sealed record DeployedVersion(
     string Slot,
     string Path,
