@@ -53,6 +53,11 @@ public sealed class GlibcOverrideTests(SmallEnvironment env) : IClassFixture<Sma
         Assert.Contains("--ignore-glibc", refused.StdErr, StringComparison.Ordinal);
         Assert.Empty(Directory.EnumerateFileSystemEntries(parent));
 
+        Assert.Equal((int)ExitCode.PreflightFailed, CliRunner.Run("deploy", archive, "--prefix", destination, "--dry-run").ExitCode);
+        var plan = CliRunner.RunOk("deploy", archive, "--prefix", destination, "--dry-run", "--ignore-glibc");
+        Assert.Contains($"won't load: {greeter.ExecutableRelativePath} needs GLIBC_9.99", plan.StdOut, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(parent));
+
         var deployed = CliRunner.RunOk("deploy", archive, "--prefix", destination, "--ignore-glibc");
 
         var listed = deployed.StdErr.Split('\n').Where(l => l.Contains("it will not load here", StringComparison.Ordinal)).ToList();
