@@ -31,6 +31,10 @@ public sealed record DeploySummary(
     string? TrustedComment)
 {
     public IReadOnlyList<KeptString> KeptStrings { get; init; } = [];
+    public IReadOnlyList<string> Notes { get; init; } = [];
+
+    /// <summary>Files deployed with <c>--ignore-glibc</c> that will not load on this machine.</summary>
+    public IReadOnlyList<GlibcShortfall> GlibcShortfalls { get; init; } = [];
 }
 
 public sealed record DryRunSummary(
@@ -45,6 +49,8 @@ public sealed record DryRunSummary(
     IReadOnlyList<RelocationWarning> RelocationWarnings,
     IReadOnlyList<string> Warnings)
 {
+    public IReadOnlyList<GlibcShortfall> GlibcShortfalls { get; init; } = [];
+
     public static DryRunSummary From(DryRunResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
@@ -52,6 +58,7 @@ public sealed record DryRunSummary(
         return new DryRunSummary(true, plan.Destination, result.ManifestSha256, result.MembersChecked, plan.Manifest.GlibcFloor, plan.HostGlibc, plan.Disk, plan.Manifest.Summary, plan.Warnings, [.. plan.Notes, .. plan.Manifest.Warnings])
         {
             KeptStrings = plan.KeptStrings,
+            GlibcShortfalls = plan.GlibcShortfalls,
         };
     }
 

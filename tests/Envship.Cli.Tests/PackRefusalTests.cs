@@ -43,4 +43,29 @@ public sealed class PackRefusalTests(SmallEnvironment env) : IClassFixture<Small
 
         CliRunner.RunOk("pack", "-p", prefix, "-o", env.Work.Combine("missing.tar.zst"), "--ignore-missing-files", "-q");
     }
+
+    [Fact]
+    public void Missing_bytecode_caches_are_only_warned_about_with_their_count_and_examples()
+    {
+        var prefix = env.Build(env.Work.Combine("pycache", "env")).Prefix;
+        var caches = Enumerable.Range(0, 5).Select(i => $"lib/python3.11/site-packages/pkg/__pycache__/m{i}.cpython-311.pyc").ToList();
+        File.WriteAllText(Path.Combine(prefix, "lib", "python3.11-pkg.py"), "x = 1\n");
+        File.WriteAllText(
+            Path.Combine(prefix, "conda-meta", "pkg-1.0-py_0.json"),
+            $$"""{"name": "pkg", "version": "1.0", "build": "py_0", "files": ["lib/python3.11-pkg.py", {{string.Join(", ", caches.Select(c => $"\"{c}\""))}}]}""");
+
+        var packed = CliRunner.Run("pack", "-p", prefix, "-o", env.Work.Combine("pycache.tar.zst"));
+
+        Assert.True(packed.ExitCode == 0, packed.All);
+        Assert.Contains("5 Python bytecode cache file(s) listed in conda-meta are missing (for example ", packed.StdErr, StringComparison.Ordinal);
+        Assert.Contains(caches[0], packed.StdErr, StringComparison.Ordinal);
+        Assert.DoesNotContain(caches[4], packed.StdErr, StringComparison.Ordinal);
+
+        // Any other missing file still stops the pack, and the message does not count the caches.
+        File.Delete(Path.Combine(prefix, "lib", "python3.11-pkg.py"));
+        var refused = CliRunner.Run("pack", "-p", prefix, "-o", env.Work.Combine("pycache-refused.tar.zst"));
+        Assert.Equal((int)ExitCode.InvalidEnvironment, refused.ExitCode);
+        Assert.Contains("1 file(s) listed in conda-meta are missing", refused.StdErr, StringComparison.Ordinal);
+        Assert.Contains("lib/python3.11-pkg.py", refused.StdErr, StringComparison.Ordinal);
+    }
 }

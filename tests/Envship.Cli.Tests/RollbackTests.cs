@@ -80,7 +80,7 @@ public sealed class RollbackTests(ReplaceArchives archives) : IClassFixture<Repl
         var destination = archives.Work.CreateDirectory(Path.Combine("foreign", "env"));
         File.WriteAllText(Path.Combine(destination, "keep.txt"), "mine");
 
-        CliRunner.RunOk("deploy", archives.A, "--prefix", destination, "-q", "--replace");
+        CliRunner.RunOk("deploy", archives.A, "--prefix", destination, "-q", "--replace-foreign");
         var history = CliRunner.RunOk("history", destination).StdOut;
         Assert.Contains("not deployed by envship", history, StringComparison.Ordinal);
 

@@ -14,17 +14,19 @@ internal static class DeployCommand
         var archive = new Argument<string>("ARCHIVE") { Description = "An archive made by 'envship pack' (tar.zst, tar.gz, tar, or a dir)." };
         var prefix = new Option<string>("--prefix", "-p") { Description = "Where the environment goes; must be new or empty unless --replace.", Required = true };
         var replace = new Option<bool>("--replace") { Description = "Swap the new tree in over an existing one, keeping the old one for 'envship rollback'." };
+        var replaceForeign = new Option<bool>("--replace-foreign") { Description = "Like --replace, also over a directory envship did not deploy (no .envship/receipt.json); it is kept for 'envship rollback'." };
+        var ignoreGlibc = new Option<bool>("--ignore-glibc") { Description = "Deploy even when files need a newer glibc than this machine has, and list the files that will not load." };
         var wait = new Option<bool>("--wait") { Description = "Wait for another deploy or rollback to the same prefix instead of failing." };
         var strict = new Option<bool>("--strict") { Description = "Fail before writing when a binary string cannot hold the destination path." };
         var group = new Option<string?>("--group") { Description = "Give every entry this group (a name or a numeric id), as it is created." };
         var shared = new Option<bool>("--shared") { Description = "Group-readable everywhere; envs/ and pkgs/ group-writable with setgid, for a shared install." };
-        var preserveSpecial = new Option<bool>("--preserve-special-bits") { Description = "Keep setuid and setgid bits from the archive (dropped by default)." };
+        var preserveSpecial = new Option<bool>("--preserve-special-bits") { Description = "Keep setuid, setgid and sticky bits and o+w from the archive (dropped by default)." };
         var dryRun = new Option<bool>("--dry-run") { Description = "Run every check and verify every member, print the plan, write nothing." };
         var verifyKey = new Option<string[]>("--verify-key") { Description = "Public key file of a trusted signer (repeatable); the archive's .minisig must verify before anything is written." };
         var requireSignature = new Option<bool>("--require-signature") { Description = $"Refuse an archive without a good signature from a --verify-key (also set by {SignatureGate.RequireEnvironmentVariable}=1)." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress; print only the activation line." };
         var json = new Option<bool>("--json") { Description = "Print a machine-readable result." };
-        var command = new Command("deploy", "Extract, verify and relocate an archive at any path.") { archive, prefix, replace, wait, strict, verifyKey, requireSignature, group, shared, preserveSpecial, dryRun, quiet, json };
+        var command = new Command("deploy", "Extract, verify and relocate an archive at any path.") { archive, prefix, replace, replaceForeign, wait, strict, ignoreGlibc, verifyKey, requireSignature, group, shared, preserveSpecial, dryRun, quiet, json };
         command.Aliases.Add("unpack");
         command.SetAction(parse =>
         {
@@ -41,6 +43,8 @@ internal static class DeployCommand
                     Shared = parse.GetValue(shared),
                     PreserveSpecialBits = parse.GetValue(preserveSpecial),
                     Replace = parse.GetValue(replace),
+                    ReplaceForeign = parse.GetValue(replaceForeign),
+                    IgnoreGlibc = parse.GetValue(ignoreGlibc),
                     Wait = parse.GetValue(wait),
                     VerifyKeys = parse.GetValue(verifyKey) ?? [],
                     RequireSignature = parse.GetValue(requireSignature) || SignatureGate.RequiredByEnvironment(Environment.GetEnvironmentVariable(SignatureGate.RequireEnvironmentVariable)),
@@ -67,7 +71,12 @@ internal static class DeployCommand
                 if (parse.GetValue(json))
                 {
                     console.Json(
-                        new DeploySummary(result.Destination, result.ManifestSha256, result.Manifest.SourcePrefix, result.FilesRelocated, result.Warnings, result.AddedFiles, result.ActivationCommand, Math.Round(clock.Elapsed.TotalSeconds, 3), result.Signature?.KeyId, result.Signature?.TrustedComment) { KeptStrings = result.KeptStrings },
+                        new DeploySummary(result.Destination, result.ManifestSha256, result.Manifest.SourcePrefix, result.FilesRelocated, result.Warnings, result.AddedFiles, result.ActivationCommand, Math.Round(clock.Elapsed.TotalSeconds, 3), result.Signature?.KeyId, result.Signature?.TrustedComment)
+                        {
+                            KeptStrings = result.KeptStrings,
+                            Notes = result.Notes,
+                            GlibcShortfalls = result.GlibcShortfalls,
+                        },
                         CliJsonContext.Default.DeploySummary);
                     return 0;
                 }
@@ -80,6 +89,16 @@ internal static class DeployCommand
                 foreach (var kept in result.KeptStrings)
                 {
                     console.Warning(kept.Describe());
+                }
+
+                foreach (var shortfall in result.GlibcShortfalls)
+                {
+                    console.Warning(shortfall.Describe());
+                }
+
+                foreach (var note in result.Notes)
+                {
+                    console.Warning(note);
                 }
 
                 if (!parse.GetValue(quiet))

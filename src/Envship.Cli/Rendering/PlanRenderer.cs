@@ -33,6 +33,11 @@ internal static class PlanRenderer
             yield return $"kept: {kept.Describe()}";
         }
 
+        foreach (var shortfall in plan.GlibcShortfalls)
+        {
+            yield return $"won't load: {shortfall.Describe()}";
+        }
+
         foreach (var note in plan.Notes.Concat(manifest.Warnings))
         {
             yield return $"warning: {note}";
@@ -48,7 +53,7 @@ internal static class PlanRenderer
             parts.Add("g+rX everywhere, envs/ and pkgs/ g+ws");
         }
 
-        parts.Add(policy.PreserveSpecialBits ? "setuid/setgid kept" : "setuid/setgid dropped");
+        parts.Add(policy.PreserveSpecialBits ? "setuid/setgid/sticky/o+w kept" : "setuid/setgid/sticky/o+w dropped");
         return string.Join("; ", parts);
     }
 

@@ -238,7 +238,7 @@ public sealed partial class ArchiveReader : IDisposable
             if (entry.Type is EntryType.File or EntryType.Hardlink && kind != Platform.UnixFileKind.RegularFile)
             {
                 // Opening a FIFO would block and a symlink would read whatever it names: only real files are read.
-                throw new EnvshipException(ExitCode.DamagedArchive, $"{ArchivePath}: '{entry.Path}' is not a regular file in this directory archive ({kind?.ToString() ?? "missing"}), but the manifest says {entry.Type}. Pack the environment again with --format dir.");
+                throw new EnvshipException(ExitCode.DamagedArchive, $"{ArchivePath}: '{entry.Path}' is not a regular file in this directory archive ({kind?.ToString() ?? "missing"}), but the manifest says {entry.Type}. Pack the environment again with 'envship pack --format dir'.");
             }
 
             switch (entry.Type)

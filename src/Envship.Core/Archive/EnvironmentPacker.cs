@@ -205,8 +205,17 @@ public static class EnvironmentPacker
         warnings.AddRange(lines.Select(l => $"editable install left pointing outside the environment:{l}"));
     }
 
-    private static void CheckMissing(IReadOnlyList<string> missing, PackOptions options, List<string> warnings)
+    private static void CheckMissing(IReadOnlyList<string> listed, PackOptions options, List<string> warnings)
     {
+        // Python writes bytecode caches again on first import, so their absence costs nothing on the target.
+        var bytecode = listed.Where(EnvironmentSurvey.IsBytecodeCache).ToList();
+        if (bytecode.Count > 0)
+        {
+            var examples = string.Join(", ", bytecode.Take(3));
+            warnings.Add($"{bytecode.Count} Python bytecode cache file(s) listed in conda-meta are missing (for example {examples}); Python writes them again on first import, so they were skipped.");
+        }
+
+        var missing = bytecode.Count == 0 ? listed : [.. listed.Where(m => !EnvironmentSurvey.IsBytecodeCache(m))];
         if (missing.Count == 0)
         {
             return;

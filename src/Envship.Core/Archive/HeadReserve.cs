@@ -24,6 +24,10 @@ internal static class HeadReserve
     // runs lack); the margin covers relocation records, which the walk cannot know.
     private const double Margin = 1.06;
     private const int FixedBytes = 16 << 10;
+
+    // Measured: a glibc_needs record compresses to about 14 bytes; the walk cannot tell ELF files yet,
+    // so every shared library and every file in a bin/ directory is counted, at a margin.
+    private const int GlibcNeedBytes = 24;
     private static readonly string EmptyDigest = Convert.ToHexStringLower(SHA256.HashData([]));
 
     /// <summary>
@@ -61,7 +65,15 @@ internal static class HeadReserve
             spool.Spill();
         }
 
-        return (long)(compressed.Length * (double)items.Count / sampled);
+        return (long)(compressed.Length * (double)items.Count / sampled) + (GlibcNeedBytes * items.Count(MayNeedGlibc));
+    }
+
+    private static bool MayNeedGlibc(InventoryItem item)
+    {
+        var path = item.Entry.Path;
+        return item.Entry.Type == EntryType.File
+            && (path.EndsWith(".so", StringComparison.Ordinal) || path.Contains(".so.", StringComparison.Ordinal)
+                || path.StartsWith("bin/", StringComparison.Ordinal) || path.Contains("/bin/", StringComparison.Ordinal));
     }
 
     /// <summary>The room for the head: the entries' estimate, the exports and the manifest's outline, whole blocks.</summary>

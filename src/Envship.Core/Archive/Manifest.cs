@@ -35,12 +35,21 @@ public sealed record Manifest
     /// <summary>A file that needs <see cref="GlibcFloor"/>, named when a host's glibc is too old.</summary>
     public string? GlibcFloorFile { get; init; }
 
+    /// <summary>
+    /// Every ELF file that needs a <c>GLIBC_x.y</c> symbol version, with the highest it needs, in archive order,
+    /// so a deploy with <c>--ignore-glibc</c> can name each file that will not load. Null in archives packed before it was recorded.
+    /// </summary>
+    public IReadOnlyList<ManifestGlibcNeed>? GlibcNeeds { get; init; }
+
     /// <summary>The <c>.envship/</c> members written right after the manifest (embedded exports), with their hashes.</summary>
     public IReadOnlyList<ManifestMetadataFile> Metadata { get; init; } = [];
     public required IReadOnlyList<ManifestEntry> Entries { get; init; }
 }
 
 public sealed record ManifestMetadataFile(string Path, long Size, string Sha256);
+
+/// <summary>One ELF file and the highest glibc symbol version it needs ("2.34").</summary>
+public sealed record ManifestGlibcNeed(string Path, string Glibc);
 
 public sealed record ManifestPlatform(string Subdir, string Os, string Arch);
 

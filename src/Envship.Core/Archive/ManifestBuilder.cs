@@ -36,6 +36,7 @@ internal static class ManifestBuilder
             Warnings = warnings,
             GlibcFloor = tally.GlibcFloor,
             GlibcFloorFile = tally.GlibcFloorFile,
+            GlibcNeeds = tally.GlibcNeeds.Count == 0 ? null : [.. tally.GlibcNeeds],
             Entries = entries,
         };
     }

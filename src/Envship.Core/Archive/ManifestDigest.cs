@@ -36,7 +36,7 @@ public static class ManifestDigest
         {
             if (required)
             {
-                throw new EnvshipException(ExitCode.DamagedArchive, $"{archivePath}: member '{member}' carries no manifest digest, so nothing in a plain tar protects the manifest from corruption. Pack the environment again with this envship, or use --format tar.zst.");
+                throw new EnvshipException(ExitCode.DamagedArchive, $"{archivePath}: member '{member}' carries no manifest digest, so nothing in a plain tar protects the manifest from corruption. Pack the environment again with this envship, or with 'envship pack --format tar.zst'.");
             }
 
             return;

@@ -16,11 +16,15 @@ internal sealed class ManifestTally
     private int _hardlinks;
     private long _totalBytes;
     private long? _newestMtimeNs;
+    private readonly List<ManifestGlibcNeed> _glibcNeeds = [];
 
     /// <summary>The highest <c>GLIBC_x.y</c> any ELF file needs; the first file in archive order that needs it names it.</summary>
     public string? GlibcFloor { get; private set; }
 
     public string? GlibcFloorFile { get; private set; }
+
+    /// <summary>Each ELF file's highest <c>GLIBC_x.y</c>, in the order the files were added.</summary>
+    public IReadOnlyList<ManifestGlibcNeed> GlibcNeeds => _glibcNeeds;
 
     public ManifestSummary Summary => new()
     {
@@ -68,6 +72,11 @@ internal sealed class ManifestTally
         {
             var kind = relocation.Kind.ToString().ToLowerInvariant();
             _relocations[kind] = _relocations.GetValueOrDefault(kind) + 1;
+        }
+
+        if (item.GlibcFloor is { } need)
+        {
+            _glibcNeeds.Add(new ManifestGlibcNeed(entry.Path, need));
         }
 
         if (item.GlibcFloor is { } floor && (GlibcFloor is null || GlibcVersions.Compare(floor, GlibcFloor) > 0))

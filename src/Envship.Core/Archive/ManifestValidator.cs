@@ -19,6 +19,8 @@ public static class ManifestValidator
     /// </summary>
     public const long MaxTotalBytes = 1L << 60;
 
+    /// <summary>Permission bits with setuid, setgid and sticky (07777); anything outside is not a mode.</summary>
+    public const int MaxMode = 0xFFF;
 
     public static void Validate(Manifest manifest, string archivePath)
     {
@@ -47,6 +49,11 @@ public static class ManifestValidator
             if (!seen.TryAdd(entry.Path, entry.Type))
             {
                 throw Tampered(archivePath, $"entry '{entry.Path}' appears twice");
+            }
+
+            if (entry.Mode is < 0 or > MaxMode)
+            {
+                throw Tampered(archivePath, $"entry '{entry.Path}' has mode {DescribeMode(entry.Mode)}, outside 0 to 07777");
             }
 
             CheckEntry(entry, seen, archivePath);
@@ -114,6 +121,19 @@ public static class ManifestValidator
         if (manifest.ArchiveRoot.Length > 0 && ArchivePaths.Problem(manifest.ArchiveRoot.TrimEnd('/')) is { } problem)
         {
             throw Tampered(archivePath, $"archive_root '{manifest.ArchiveRoot}' {problem}");
+        }
+
+        foreach (var need in manifest.GlibcNeeds ?? [])
+        {
+            if (need?.Path is null || need.Glibc is null || ArchivePaths.Problem(need.Path) is not null)
+            {
+                throw Tampered(archivePath, $"glibc_needs names '{need?.Path}', which is not a path of the archive");
+            }
+        }
+
+        if (manifest.Root.Mode is < 0 or > MaxMode)
+        {
+            throw Tampered(archivePath, $"the prefix directory (root) has mode {DescribeMode(manifest.Root.Mode)}, outside 0 to 07777");
         }
 
         if (!manifest.SourcePrefix.StartsWith('/'))
@@ -203,6 +223,9 @@ public static class ManifestValidator
             }
         }
     }
+
+    private static string DescribeMode(int mode) =>
+        mode < 0 ? mode.ToString(System.Globalization.CultureInfo.InvariantCulture) : "0" + Convert.ToString(mode, 8);
 
     private static EnvshipException Tampered(string archivePath, string what) =>
         new(ExitCode.DamagedArchive, $"{archivePath}: the manifest is unsafe: {what}. The archive was not made by envship or was tampered with; do not deploy it.");

@@ -25,4 +25,9 @@ public sealed record DeployLayout(string Destination)
     public static DeployLayout For(string destination) => new(Deployer.NormalizePrefix(destination));
 
     public string NewTrashPath() => Path.Combine(StateDirectory, $"trash-{Guid.NewGuid():N}");
+
+    /// <summary>Names a staging tree takes, in one rename, before it is deleted; see <see cref="StagingDirectory.Discard"/>.</summary>
+    public const string DiscardedPattern = "discarded-*";
+
+    public string NewDiscardedPath() => Path.Combine(StateDirectory, $"discarded-{Guid.NewGuid():N}");
 }

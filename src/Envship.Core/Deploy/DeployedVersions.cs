@@ -2,7 +2,7 @@ using Envship.Core.Platform;
 
 namespace Envship.Core.Deploy;
 
-/// <summary>One tree kept for a destination. Fields are null for a tree envship did not deploy (replaced with <c>--replace</c>).</summary>
+/// <summary>One tree kept for a destination. Fields are null for a tree envship did not deploy (replaced with <c>--replace-foreign</c>).</summary>
 public sealed record DeployedVersion(
     string Slot,
     string Path,
@@ -56,6 +56,7 @@ public static class DeployedVersions
     public static IReadOnlyList<DeployedVersion> Rollback(string destination, bool wait, CancellationToken cancellationToken = default)
     {
         var layout = DeployLayout.For(destination);
+        Deployer.RefuseSymlink(layout.Destination);
         using (DeployLock.Acquire(layout, wait, cancellationToken))
         {
             TreeSwitch.Recover(layout);

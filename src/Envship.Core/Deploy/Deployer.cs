@@ -25,6 +25,14 @@ public sealed record DeployOptions
     /// <summary>Replace a non-empty destination, keeping the old tree for <c>rollback</c>.</summary>
     public bool Replace { get; init; }
 
+    /// <summary>Also replace a directory envship never deployed (no receipt), keeping it for <c>rollback</c>; implies <see cref="Replace"/>.</summary>
+    public bool ReplaceForeign { get; init; }
+
+    /// <summary>Deploy even when files need a newer glibc than the host has; they are listed instead of refused.</summary>
+    public bool IgnoreGlibc { get; init; }
+
+    internal bool Replacing => Replace || ReplaceForeign;
+
     /// <summary>Wait for another deploy or rollback to the same destination instead of failing.</summary>
     public bool Wait { get; init; }
 
@@ -48,6 +56,12 @@ public sealed record DeployResult(
 {
     /// <summary>Binary strings left unchanged because another constant is stored as their tail.</summary>
     public IReadOnlyList<KeptString> KeptStrings { get; init; } = [];
+
+    /// <summary>What the user should know about a deploy that succeeded: a foreign tree kept aside, files that will not load.</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
+
+    /// <summary>Files that need a newer glibc than this machine has (deployed with <c>--ignore-glibc</c>); they will not load here.</summary>
+    public IReadOnlyList<GlibcShortfall> GlibcShortfalls { get; init; } = [];
 }
 
 /// <summary>
@@ -64,7 +78,7 @@ public static class Deployer
         using var reader = ArchiveReader.Open(options.ArchivePath);
         // ArchiveReader.Open has validated the manifest; a second pass over 50k entries only delays the first write.
         var manifest = reader.Manifest;
-        _ = CheckDestinationIsFree(destination, options.Replace);
+        _ = CheckDestinationIsFree(destination, options);
         var plan = Preflight.Run(manifest, options.ArchivePath, destination, options);
         var warnings = plan.Warnings;
 
@@ -72,7 +86,8 @@ public static class Deployer
         using var deployLock = DeployLock.Acquire(layout, options.Wait, cancellationToken);
         TreeSwitch.Recover(layout);
         StagingDirectory.RemoveLeftovers(layout);
-        var replacing = CheckDestinationIsFree(destination, options.Replace);
+        var replacing = CheckDestinationIsFree(destination, options);
+        var foreign = replacing && !HasReceipt(destination);
         var staging = StagingDirectory.Create(destination);
         try
         {
@@ -109,6 +124,7 @@ public static class Deployer
                 AddedFiles = added,
                 RelocationWarnings = warnings,
                 KeptStrings = kept,
+                GlibcShortfalls = plan.GlibcShortfalls.Count == 0 ? null : plan.GlibcShortfalls,
                 Manifest = plan.Policy.Apply(manifest),
                 SignerKeyId = signature?.KeyId,
             }.Save(staging);
@@ -117,7 +133,18 @@ public static class Deployer
             extractor.FinishDirectories();
             cancellationToken.ThrowIfCancellationRequested();
             TreeSwitch.Commit(layout, staging, replacing);
-            return new DeployResult(destination, manifest, digest, extractor.FilesRelocated, warnings, added, ActivationCommand(manifest, destination), signature) { KeptStrings = kept };
+            var notes = plan.Notes.ToList();
+            if (foreign)
+            {
+                notes.Add($"{destination}: DEST was not deployed by envship; it is kept as the previous version at {layout.Previous}; 'envship rollback {destination}' brings it back.");
+            }
+
+            return new DeployResult(destination, manifest, digest, extractor.FilesRelocated, warnings, added, ActivationCommand(manifest, destination), signature)
+            {
+                KeptStrings = kept,
+                Notes = notes,
+                GlibcShortfalls = plan.GlibcShortfalls,
+            };
         }
         catch (IOException ex) when (ex is not EndOfStreamException)
         {
@@ -135,7 +162,7 @@ public static class Deployer
     private static void Abandon(DeployLayout layout, string staging)
     {
         TreeSwitch.Recover(layout);
-        StagingDirectory.Remove(staging);
+        StagingDirectory.Discard(layout, staging);
     }
 
     public static string EnvshipVersion { get; } =
@@ -153,8 +180,9 @@ public static class Deployer
             : $". {ActivationScripts.Quote(destination + "/bin/activate")}";
 
     /// <summary>Answers whether an existing tree is being replaced.</summary>
-    internal static bool CheckDestinationIsFree(string destination, bool replace)
+    internal static bool CheckDestinationIsFree(string destination, DeployOptions options)
     {
+        RefuseSymlink(destination);
         if (File.Exists(destination))
         {
             throw new EnvshipException(ExitCode.DestinationExists, $"{destination}: a file is in the way. Choose a new or empty directory as --prefix.");
@@ -162,14 +190,40 @@ public static class Deployer
 
         if (Directory.Exists(destination) && Directory.EnumerateFileSystemEntries(destination).Any())
         {
-            if (replace)
+            if (!options.Replacing)
             {
-                return true;
+                throw new EnvshipException(ExitCode.DestinationExists, $"{destination}: the directory exists and is not empty; envship never deploys over existing files. Pass --replace to swap the new tree in and keep this one for 'envship rollback', or choose a new or empty directory as --prefix.");
             }
 
-            throw new EnvshipException(ExitCode.DestinationExists, $"{destination}: the directory exists and is not empty; envship never deploys over existing files. Pass --replace to swap the new tree in and keep this one for 'envship rollback', or choose a new or empty directory as --prefix.");
+            if (!options.ReplaceForeign && !HasReceipt(destination))
+            {
+                throw new EnvshipException(ExitCode.DestinationExists, $"{destination}: DEST was not deployed by envship (it has no {Receipt.RelativePath}), so --replace does not move it aside; nothing was written. Pass --replace-foreign to deploy anyway and keep this directory as the previous version for 'envship rollback', or choose a new or empty directory as --prefix.");
+            }
+
+            return true;
         }
 
         return false;
     }
+
+    /// <summary>
+    /// The switch renames a directory to DEST's own name, which never follows a symlink there: a plain rename
+    /// fails with ENOTDIR, and an exchange would swap the link itself out instead of the tree it points to.
+    /// </summary>
+    internal static void RefuseSymlink(string destination)
+    {
+        var info = new FileInfo(destination);
+        if (info.LinkTarget is not { } target)
+        {
+            return;
+        }
+
+        var resolved = Path.GetFullPath(target, Path.GetDirectoryName(destination)!);
+        var what = Directory.Exists(resolved) ? "a directory" : File.Exists(resolved) ? "a file" : "nothing (the link dangles)";
+        throw new EnvshipException(
+            ExitCode.Usage,
+            $"{destination}: DEST is a symlink to '{target}', which is {what}; envship puts a tree in place by renaming a directory to DEST's own name, which never goes through a symlink, so nothing was written. Pass --prefix {NormalizePrefix(resolved)} to deploy at the resolved path, or remove the symlink (rm {destination}) and deploy again.");
+    }
+
+    private static bool HasReceipt(string destination) => File.Exists(Path.Combine(destination, Receipt.RelativePath));
 }

@@ -21,7 +21,7 @@ public static class DryRun
         using var reader = ArchiveReader.Open(options.ArchivePath);
         var manifest = reader.Manifest;
         ManifestValidator.Validate(manifest, options.ArchivePath);
-        _ = Deployer.CheckDestinationIsFree(destination, options.Replace);
+        _ = Deployer.CheckDestinationIsFree(destination, options);
         var plan = Preflight.Run(manifest, options.ArchivePath, destination, options);
         var checkedMembers = CheckMembers(reader, options.Progress, cancellationToken);
         reader.ReadToEnd();

@@ -7,14 +7,19 @@ public readonly record struct EntryPermissions(int Mode, int GroupId);
 
 /// <summary>
 /// Decides, from an archive entry alone, the mode and group it gets on disk, so owner, group and mode are set
-/// as each entry is created rather than in a second pass. Setuid and setgid bits from the archive are dropped
-/// unless preserved; <see cref="Shared"/> adds group read (and execute where the owner has it) everywhere,
+/// as each entry is created rather than in a second pass. Setuid, setgid and sticky bits and write access for
+/// others are dropped unless preserved; <see cref="Shared"/> adds group read (and execute where the owner has it) everywhere,
 /// and group write plus setgid on the shared <c>envs/</c> and <c>pkgs/</c> directories.
 /// </summary>
 public sealed record PermissionPolicy
 {
     public const int SetUserId = 0x800;
     public const int SetGroupId = 0x400;
+    public const int Sticky = 0x200;
+    public const int OtherWrite = 0x2;
+
+    /// <summary>What the packer chooses only with <c>--preserve-special-bits</c>: raised rights, and files anyone may change.</summary>
+    public const int SpecialBits = SetUserId | SetGroupId | Sticky | OtherWrite;
     public const int NoGroup = -1;
     private const int GroupRead = 0x20;
     private const int GroupWrite = 0x10;
@@ -24,7 +29,7 @@ public sealed record PermissionPolicy
     /// <summary>The directories where group members create environments and download packages.</summary>
     public static IReadOnlyList<string> GroupWritableDirectories { get; } = ["envs", "pkgs"];
 
-    /// <summary>What an unchanged deploy does: archive modes, minus setuid and setgid.</summary>
+    /// <summary>What an unchanged deploy does: archive modes, minus setuid, setgid, sticky and <c>o+w</c>.</summary>
     public static PermissionPolicy Default { get; } = new();
 
     /// <summary>The group every entry gets, or <see cref="NoGroup"/> for the deploying user's.</summary>
@@ -60,7 +65,7 @@ public sealed record PermissionPolicy
         var mode = archiveMode & 0xFFF;
         if (!PreserveSpecialBits)
         {
-            mode &= ~(SetUserId | SetGroupId);
+            mode &= ~SpecialBits;
         }
 
         if (!Shared || type is EntryType.Symlink)

@@ -21,6 +21,14 @@ public sealed record DeployPlan(
 {
     /// <summary>Binary strings the deploy keeps unchanged because a constant shares their tail.</summary>
     public IReadOnlyList<KeptString> KeptStrings { get; init; } = [];
+    /// <summary>Files that need a newer glibc than the host has, deployed anyway because of <c>--ignore-glibc</c>.</summary>
+    public IReadOnlyList<GlibcShortfall> GlibcShortfalls { get; init; } = [];
+}
+
+/// <summary>A file that needs <paramref name="Glibc"/> while the host has <paramref name="HostGlibc"/>: it will not load there.</summary>
+public sealed record GlibcShortfall(string Path, string Glibc, string HostGlibc)
+{
+    public string Describe() => $"{Path} needs GLIBC_{Glibc} but this machine has glibc {HostGlibc}; it will not load here.";
 }
 
 /// <summary>
@@ -41,12 +49,12 @@ public static class Preflight
         ArgumentNullException.ThrowIfNull(options);
         var notes = new List<string>();
         CheckPlatform(manifest, archivePath);
-        var hostGlibc = CheckGlibc(manifest, archivePath, notes);
+        var (hostGlibc, shortfalls) = CheckGlibc(manifest, archivePath, notes, options.IgnoreGlibc);
         var policy = SharedInstall.PolicyFor(options.Group, options.Shared, options.PreserveSpecialBits);
         var kept = RelocationPlanner.FindKept(manifest, destination);
         var warnings = CheckPathBudget(manifest, destination, options.Strict, kept);
         var disk = CheckDiskSpace(manifest, destination);
-        return new DeployPlan(destination, manifest, policy, disk, hostGlibc, warnings, notes) { KeptStrings = kept };
+        return new DeployPlan(destination, manifest, policy, disk, hostGlibc, warnings, notes) { KeptStrings = kept, GlibcShortfalls = shortfalls };
     }
 
     private static void CheckPlatform(Manifest manifest, string archivePath)
@@ -60,28 +68,48 @@ public static class Preflight
         }
     }
 
-    private static string? CheckGlibc(Manifest manifest, string archivePath, List<string> notes)
+    private static (string? Host, IReadOnlyList<GlibcShortfall> Shortfalls) CheckGlibc(Manifest manifest, string archivePath, List<string> notes, bool ignore)
     {
         var host = HostLibc.GlibcVersion;
         if (manifest.GlibcFloor is not { } floor || GlibcVersions.Parse(floor) is null)
         {
-            return host;
+            return (host, []);
         }
 
         if (host is null || GlibcVersions.Parse(host) is null)
         {
             notes.Add($"the environment needs glibc {floor} (for example {manifest.GlibcFloorFile}) but this machine's C library is not glibc; its programs may not start.");
-            return host;
+            return (host, []);
         }
 
-        if (GlibcVersions.Compare(floor, host) > 0)
+        if (GlibcVersions.Compare(floor, host) <= 0)
         {
+            return (host, []);
+        }
+
+        var shortfalls = Shortfalls(manifest, host);
+        if (!ignore)
+        {
+            var others = shortfalls.Count > 1 ? $" ({shortfalls.Count} files need more than {host})" : "";
             throw new EnvshipException(
                 ExitCode.PreflightFailed,
-                $"{archivePath}: the environment needs glibc {floor} or newer ('{manifest.GlibcFloorFile}' needs GLIBC_{floor}) but this machine has glibc {host}; its programs would fail to start, so nothing was written. Deploy on a machine with glibc {floor} or newer, or pack the environment on a machine whose glibc is {host} or older.");
+                $"{archivePath}: the environment needs glibc {floor} or newer ('{manifest.GlibcFloorFile}' needs GLIBC_{floor}){others} but this machine has glibc {host}; its programs would fail to start, so nothing was written. Deploy on a machine with glibc {floor} or newer, pack the environment on a machine whose glibc is {host} or older, or pass --ignore-glibc to deploy anyway and list the files that will not load.");
         }
 
-        return host;
+        return (host, shortfalls);
+    }
+
+    /// <summary>Every file needing more than the host has; an archive without per-file needs names only its floor's file.</summary>
+    private static List<GlibcShortfall> Shortfalls(Manifest manifest, string host)
+    {
+        if (manifest.GlibcNeeds is not { } needs)
+        {
+            return [new GlibcShortfall(manifest.GlibcFloorFile ?? "(a file of the environment)", manifest.GlibcFloor!, host)];
+        }
+
+        return [.. needs
+            .Where(n => GlibcVersions.Parse(n.Glibc) is not null && GlibcVersions.Compare(n.Glibc, host) > 0)
+            .Select(n => new GlibcShortfall(n.Path, n.Glibc, host))];
     }
 
     private static List<RelocationWarning> CheckPathBudget(Manifest manifest, string destination, bool strict, IReadOnlyList<KeptString> kept)

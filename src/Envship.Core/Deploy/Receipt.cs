@@ -31,6 +31,8 @@ public sealed record Receipt
 
     /// <summary>Binary strings left unchanged because another constant is stored as their tail.</summary>
     public IReadOnlyList<KeptString> KeptStrings { get; init; } = [];
+    /// <summary>Files deployed with <c>--ignore-glibc</c> that need a newer glibc than this machine had; null when none.</summary>
+    public IReadOnlyList<GlibcShortfall>? GlibcShortfalls { get; init; }
     public required Manifest Manifest { get; init; }
 
     /// <summary>The key that signed the archive; archives are not signed yet, so this is always null.</summary>

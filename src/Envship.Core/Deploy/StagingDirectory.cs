@@ -1,3 +1,5 @@
+using Envship.Core.Platform;
+
 namespace Envship.Core.Deploy;
 
 /// <summary>A directory beside the destination, on the same filesystem, so the final step is one rename.</summary>
@@ -39,9 +41,12 @@ public static class StagingDirectory
             || (entries.Count == 1 && entries[0] == metadata && new DirectoryInfo(metadata).LinkTarget is null && !Directory.EnumerateFileSystemEntries(metadata).Any());
     }
 
-    /// <summary>Removes staging trees an interrupted deploy left; the caller holds the destination's lock.</summary>
+    /// <summary>
+    /// Removes staging trees an interrupted deploy left, and what an interrupted removal left; the caller holds the destination's lock.
+    /// </summary>
     public static void RemoveLeftovers(DeployLayout layout)
     {
+        ArgumentNullException.ThrowIfNull(layout);
         if (!Directory.Exists(layout.Parent))
         {
             return;
@@ -51,8 +56,42 @@ public static class StagingDirectory
         {
             if (new DirectoryInfo(candidate).LinkTarget is null && (File.Exists(Path.Combine(candidate, MarkerFile)) || IsBareSkeleton(candidate)))
             {
-                Remove(candidate);
+                Discard(layout, candidate);
             }
+        }
+
+        RemoveDiscarded(layout);
+    }
+
+    /// <summary>
+    /// Removes a staging tree so that a kill at any instant leaves something the next deploy recognises. Deleting
+    /// in place would lose the marker at some point while thousands of files remain, and a remnant without it is
+    /// never touched again; so the tree first takes a name under <c>.NAME.envship/</c>, in one rename, and only
+    /// then is deleted. The caller holds the destination's lock, so the state directory exists.
+    /// </summary>
+    public static void Discard(DeployLayout layout, string path)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        if (UnixFileSystem.TryStat(path) is null)
+        {
+            return;
+        }
+
+        var discarded = layout.NewDiscardedPath();
+        UnixFileSystem.Rename(path, discarded);
+        Remove(discarded);
+    }
+
+    private static void RemoveDiscarded(DeployLayout layout)
+    {
+        if (!Directory.Exists(layout.StateDirectory))
+        {
+            return;
+        }
+
+        foreach (var discarded in Directory.EnumerateDirectories(layout.StateDirectory, DeployLayout.DiscardedPattern))
+        {
+            Remove(discarded);
         }
     }
 

@@ -105,7 +105,7 @@ internal static class TreeSwitch
             }
             else
             {
-                StagingDirectory.Remove(journal.Staging);
+                StagingDirectory.Discard(layout, journal.Staging);
             }
         }
         else if (current.Value.Inode == journal.NewInode)
@@ -116,8 +116,9 @@ internal static class TreeSwitch
         }
         else
         {
-            StagingDirectory.Remove(journal.Staging);
+            // Restored first: once the staging tree is gone, nothing tells that the dropped tree must come back.
             RestorePrevious(layout);
+            StagingDirectory.Discard(layout, journal.Staging);
         }
     }
 

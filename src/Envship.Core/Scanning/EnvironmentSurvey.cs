@@ -93,6 +93,14 @@ public static class EnvironmentSurvey
             .ToList();
     }
 
+    /// <summary>A <c>.pyc</c> inside a <c>__pycache__</c> directory: Python writes it again when it imports the module.</summary>
+    public static bool IsBytecodeCache(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        return path.EndsWith(".pyc", StringComparison.Ordinal)
+            && (path.StartsWith("__pycache__/", StringComparison.Ordinal) || path.Contains("/__pycache__/", StringComparison.Ordinal));
+    }
+
     internal static string Join(string environmentPath, string relative) =>
         environmentPath.Length == 0 ? relative : $"{environmentPath}/{relative}";
 

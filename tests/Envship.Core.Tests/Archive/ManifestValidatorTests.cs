@@ -26,6 +26,32 @@ public sealed class ManifestValidatorTests
     };
 
     [Theory]
+    [InlineData(-1, "-1")]
+    [InlineData(0x1000, "010000")]
+    [InlineData(int.MaxValue, "017777777777")]
+    public void Refuses_a_mode_outside_0_to_07777_and_names_the_entry(int mode, string shown)
+    {
+        var error = Assert.Throws<EnvshipException>(() => ManifestValidator.Validate(With(Directory("lib"), File("lib/x") with { Mode = mode }), "modes.tar.zst"));
+
+        Assert.Equal(ExitCode.DamagedArchive, error.Code);
+        Assert.Contains($"entry 'lib/x' has mode {shown}, outside 0 to 07777", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Refuses_a_root_mode_outside_0_to_07777()
+    {
+        var error = Assert.Throws<EnvshipException>(() => ManifestValidator.Validate(With(File("x")) with { Root = new ManifestRoot(-1, 0) }, "root.tar.zst"));
+
+        Assert.Contains("the prefix directory (root) has mode -1", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Accepts_every_mode_from_0_to_07777()
+    {
+        ManifestValidator.Validate(With(File("a") with { Mode = 0 }, File("b") with { Mode = 0xFFF }), "edges.tar.zst");
+    }
+
+    [Theory]
     [MemberData(nameof(Unsafe))]
     public void Refuses_entries_that_could_escape_the_destination(string why, ManifestEntry[] entries)
     {

@@ -11,14 +11,20 @@ public sealed class PermissionPolicyTests
     [InlineData("bin/tool", EntryType.File, "4755", "755")]
     [InlineData("bin/tool", EntryType.File, "2711", "711")]
     [InlineData("lib", EntryType.Directory, "2755", "755")]
-    [InlineData("tmp", EntryType.Directory, "1777", "1777")]
+    [InlineData("tmp", EntryType.Directory, "1777", "775")]
     [InlineData("etc/x.conf", EntryType.File, "600", "600")]
-    public void By_default_modes_are_kept_but_setuid_and_setgid_are_dropped(string path, EntryType type, string mode, string expected) =>
+    [InlineData("etc/open.conf", EntryType.File, "666", "664")]
+    [InlineData("share/open", EntryType.Directory, "777", "775")]
+    [InlineData("share/sticky", EntryType.Directory, "1755", "755")]
+    [InlineData("bin/all", EntryType.File, "7777", "775")]
+    public void By_default_modes_are_kept_but_setuid_setgid_sticky_and_other_write_are_dropped(string path, EntryType type, string mode, string expected) =>
         Assert.Equal(Octal(expected), PermissionPolicy.Default.Decide(Entry(path, type, mode)).Mode);
 
     [Theory]
     [InlineData("bin/tool", EntryType.File, "4755", "4755")]
     [InlineData("lib", EntryType.Directory, "2755", "2755")]
+    [InlineData("tmp", EntryType.Directory, "1777", "1777")]
+    [InlineData("etc/open.conf", EntryType.File, "666", "666")]
     public void Preserve_special_bits_keeps_them(string path, EntryType type, string mode, string expected) =>
         Assert.Equal(Octal(expected), (PermissionPolicy.Default with { PreserveSpecialBits = true }).Decide(Entry(path, type, mode)).Mode);
 
@@ -33,6 +39,7 @@ public sealed class PermissionPolicyTests
     [InlineData("envs/a", EntryType.Directory, "755", "755")]
     [InlineData(".condarc", EntryType.File, "644", "644")]
     [InlineData("pkgs/urls.txt", EntryType.File, "644", "644")]
+    [InlineData("share/open", EntryType.Directory, "1777", "775")]
     public void Shared_adds_group_read_execute_and_writable_setgid_envs_and_pkgs(string path, EntryType type, string mode, string expected)
     {
         var decided = Shared.Decide(Entry(path, type, mode));

@@ -28,4 +28,14 @@ public sealed class MissingFilesTests
         // Through the symlinked directory and behind the filter, the files exist: only the two absent ones count.
         Assert.Equal(["bin/gone", "lib/real/gone-too"], missing);
     }
+
+    [Theory]
+    [InlineData("lib/python3.11/site-packages/a/__pycache__/b.cpython-311.pyc", true)]
+    [InlineData("__pycache__/x.cpython-311.pyc", true)]
+    [InlineData("envs/e/lib/python3.12/__pycache__/os.cpython-312.opt-1.pyc", true)]
+    [InlineData("lib/python3.11/site-packages/a/b.pyc", false)]
+    [InlineData("lib/python3.11/site-packages/a/__pycache__/notes.txt", false)]
+    [InlineData("lib/not__pycache__/x.pyc", false)]
+    public void Bytecode_caches_are_pyc_files_in_pycache_directories(string path, bool expected) =>
+        Assert.Equal(expected, EnvironmentSurvey.IsBytecodeCache(path));
 }
