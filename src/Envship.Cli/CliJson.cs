@@ -2,6 +2,8 @@ using System.Text.Json.Serialization;
 using Envship.Core.Archive;
 using Envship.Core.Deploy;
 using Envship.Core.Diff;
+using Envship.Core.Manifests;
+using Envship.Core.Pack;
 
 namespace Envship.Cli;
 

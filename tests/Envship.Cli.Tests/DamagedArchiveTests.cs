@@ -1,6 +1,8 @@
 using Envship.Cli.Tests.Fixtures;
-using Envship.Core;
 using Envship.Core.Archive;
+using Envship.Core.Manifests;
+using Envship.Core.Pack;
+using Envship.Core;
 
 namespace Envship.Cli.Tests;
 

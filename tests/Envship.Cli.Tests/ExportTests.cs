@@ -1,7 +1,9 @@
 using System.Text.Json.Nodes;
 using Envship.Cli.Tests.Fixtures;
-using Envship.Core;
 using Envship.Core.Archive;
+using Envship.Core.Manifests;
+using Envship.Core.Pack;
+using Envship.Core;
 using Envship.Testing;
 using YamlDotNet.RepresentationModel;
 

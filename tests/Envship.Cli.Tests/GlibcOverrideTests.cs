@@ -1,11 +1,13 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
 using Envship.Cli.Tests.Fixtures;
-using Envship.Core;
 using Envship.Core.Archive;
 using Envship.Core.Deploy;
+using Envship.Core.Manifests;
+using Envship.Core.Pack;
 using Envship.Core.Platform;
 using Envship.Core.Relocation;
+using Envship.Core;
 using Envship.Testing;
 
 namespace Envship.Cli.Tests;

@@ -1,7 +1,9 @@
 using System.Globalization;
 using Envship.Cli.Tests.Fixtures;
-using Envship.Core;
 using Envship.Core.Archive;
+using Envship.Core.Manifests;
+using Envship.Core.Pack;
+using Envship.Core;
 using Envship.Testing;
 
 namespace Envship.Cli.Tests;

@@ -1,5 +1,7 @@
 using Envship.Cli.Tests.Fixtures;
 using Envship.Core.Archive;
+using Envship.Core.Manifests;
+using Envship.Core.Pack;
 using Envship.Testing;
 
 namespace Envship.Cli.Tests;

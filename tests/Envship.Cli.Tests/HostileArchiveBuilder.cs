@@ -1,6 +1,8 @@
 using System.Formats.Tar;
 using System.IO.Compression;
 using Envship.Core.Archive;
+using Envship.Core.Manifests;
+using Envship.Core.Pack;
 using ZstdSharp;
 
 namespace Envship.Cli.Tests;

@@ -1,9 +1,11 @@
 using System.Diagnostics;
 using Envship.Cli.Tests.Fixtures;
-using Envship.Core;
 using Envship.Core.Archive;
 using Envship.Core.Deploy;
+using Envship.Core.Manifests;
+using Envship.Core.Pack;
 using Envship.Core.Platform;
+using Envship.Core;
 using Xunit.Abstractions;
 
 namespace Envship.Cli.Tests;

@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
-using Envship.Core;
 using Envship.Core.Archive;
+using Envship.Core.Manifests;
+using Envship.Core.Pack;
+using Envship.Core;
 using Envship.Testing;
 
 namespace Envship.Cli.Tests;

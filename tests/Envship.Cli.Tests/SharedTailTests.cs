@@ -1,7 +1,9 @@
-using System.Text;
 using System.Text.Json;
-using Envship.Core;
+using System.Text;
 using Envship.Core.Archive;
+using Envship.Core.Manifests;
+using Envship.Core.Pack;
+using Envship.Core;
 using Envship.Testing;
 
 namespace Envship.Cli.Tests;

@@ -2,8 +2,10 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Envship.Cli.Tests.Fixtures;
-using Envship.Core;
 using Envship.Core.Archive;
+using Envship.Core.Manifests;
+using Envship.Core.Pack;
+using Envship.Core;
 using Envship.Testing;
 
 namespace Envship.Cli.Tests;

@@ -1,9 +1,11 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Envship.Cli.Rendering;
-using Envship.Core;
 using Envship.Core.Archive;
 using Envship.Core.Deploy;
+using Envship.Core.Manifests;
+using Envship.Core.Pack;
+using Envship.Core;
 
 namespace Envship.Cli.Commands;
 

@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Text;
 using Envship.Cli.Rendering;
 using Envship.Core.Archive;
+using Envship.Core.Manifests;
+using Envship.Core.Pack;
 using Envship.Core.Trust;
 
 namespace Envship.Cli.Commands;

@@ -3,9 +3,11 @@ using System.Diagnostics;
 using System.Globalization;
 using Envship.Cli.Parsing;
 using Envship.Cli.Rendering;
-using Envship.Core;
 using Envship.Core.Archive;
 using Envship.Core.Conda;
+using Envship.Core.Manifests;
+using Envship.Core.Pack;
+using Envship.Core;
 
 namespace Envship.Cli.Commands;
 

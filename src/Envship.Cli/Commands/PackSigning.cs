@@ -1,6 +1,8 @@
-using Envship.Core;
 using Envship.Core.Archive;
+using Envship.Core.Manifests;
+using Envship.Core.Pack;
 using Envship.Core.Trust;
+using Envship.Core;
 
 namespace Envship.Cli.Commands;
 

@@ -1,4 +1,6 @@
 using System.Security.Cryptography;
+using Envship.Core.Manifests;
+using Envship.Core.Pack;
 using Envship.Core.Platform;
 
 namespace Envship.Core.Archive;

@@ -1,3 +1,6 @@
+using Envship.Core.Manifests;
+using Envship.Core.Pack;
+
 namespace Envship.Core.Archive;
 
 /// <summary>What makes a member or manifest path unsafe to create below a destination.</summary>

@@ -1,4 +1,6 @@
 using Envship.Core.Archive.Tar;
+using Envship.Core.Manifests;
+using Envship.Core.Pack;
 
 namespace Envship.Core.Archive;
 

@@ -1,5 +1,7 @@
 using Envship.Core.Archive.Compression;
 using Envship.Core.Archive.Tar;
+using Envship.Core.Manifests;
+using Envship.Core.Pack;
 using ZstdSharp;
 
 namespace Envship.Core.Archive;

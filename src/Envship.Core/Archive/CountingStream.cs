@@ -1,3 +1,6 @@
+using Envship.Core.Manifests;
+using Envship.Core.Pack;
+
 namespace Envship.Core.Archive;
 
 /// <summary>A sink that only counts what is written to it, to measure output without keeping it.</summary>

@@ -1,3 +1,5 @@
+using Envship.Core.Manifests;
+using Envship.Core.Pack;
 using Envship.Core.Platform;
 using Envship.Core.Scanning;
 

@@ -1,4 +1,6 @@
 using System.Runtime.ExceptionServices;
+using Envship.Core.Manifests;
+using Envship.Core.Pack;
 
 namespace Envship.Core.Archive;
 

@@ -1,8 +1,10 @@
 using System.Formats.Tar;
 using System.IO.Compression;
 using System.Text;
-using Envship.Core.Scanning;
 using Envship.Core.Archive.Compression;
+using Envship.Core.Manifests;
+using Envship.Core.Pack;
+using Envship.Core.Scanning;
 
 namespace Envship.Core.Archive;
 

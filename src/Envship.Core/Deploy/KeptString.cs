@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
-using System.Text;
 using System.Text.Json.Serialization;
+using System.Text;
 using Envship.Core.Archive;
+using Envship.Core.Manifests;
+using Envship.Core.Pack;
 using Envship.Core.Relocation;
 
 namespace Envship.Core.Deploy;

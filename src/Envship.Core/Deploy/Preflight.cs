@@ -1,5 +1,7 @@
 using System.Globalization;
 using Envship.Core.Archive;
+using Envship.Core.Manifests;
+using Envship.Core.Pack;
 using Envship.Core.Platform;
 using Envship.Core.Relocation;
 

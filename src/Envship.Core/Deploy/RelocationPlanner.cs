@@ -1,5 +1,7 @@
 using System.Text;
 using Envship.Core.Archive;
+using Envship.Core.Manifests;
+using Envship.Core.Pack;
 using Envship.Core.Relocation;
 
 namespace Envship.Core.Deploy;

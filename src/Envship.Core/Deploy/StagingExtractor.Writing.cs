@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Security.Cryptography;
 using Envship.Core.Archive;
+using Envship.Core.Manifests;
+using Envship.Core.Pack;
 using Envship.Core.Platform;
 using Microsoft.Win32.SafeHandles;
 

@@ -2,6 +2,8 @@ using Envship.Core.Archive;
 using Envship.Core.Conda;
 using Envship.Core.Deploy;
 using Envship.Core.Exports;
+using Envship.Core.Manifests;
+using Envship.Core.Pack;
 using Envship.Core.Scanning;
 
 namespace Envship.Core.Diff;

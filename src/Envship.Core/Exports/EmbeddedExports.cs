@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
 using Envship.Core.Archive;
+using Envship.Core.Manifests;
+using Envship.Core.Pack;
 using Envship.Core.Scanning;
 
 namespace Envship.Core.Exports;

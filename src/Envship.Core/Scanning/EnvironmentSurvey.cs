@@ -1,6 +1,8 @@
 using Envship.Core.Archive;
 using Envship.Core.Conda;
 using Envship.Core.Exports;
+using Envship.Core.Manifests;
+using Envship.Core.Pack;
 using Envship.Core.Platform;
 
 namespace Envship.Core.Scanning;

@@ -1,5 +1,7 @@
 using System.IO.Enumeration;
 using Envship.Core.Archive;
+using Envship.Core.Manifests;
+using Envship.Core.Pack;
 using Envship.Core.Platform;
 
 namespace Envship.Core.Scanning;

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using Envship.Core.Archive;
+using Envship.Core.Manifests;
+using Envship.Core.Pack;
 
 namespace Envship.Core.Trust;
 

@@ -1,4 +1,6 @@
 using Envship.Core.Archive;
+using Envship.Core.Manifests;
+using Envship.Core.Pack;
 using Envship.Testing;
 
 namespace Envship.Cli.Tests.Fixtures;

@@ -1,5 +1,7 @@
-using Envship.Core.Archive;
 using Envship.Core.Archive.Compression;
+using Envship.Core.Archive;
+using Envship.Core.Manifests;
+using Envship.Core.Pack;
 using Envship.Core.Scanning;
 using Envship.Testing;
 

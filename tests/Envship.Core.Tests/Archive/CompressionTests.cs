@@ -1,5 +1,8 @@
 using System.IO.Compression;
 using Envship.Core.Archive.Compression;
+using Envship.Core.Archive;
+using Envship.Core.Manifests;
+using Envship.Core.Pack;
 using Envship.Core.Scanning;
 
 namespace Envship.Core.Tests.Archive;

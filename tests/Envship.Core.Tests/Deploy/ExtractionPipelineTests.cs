@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using Envship.Core.Archive;
 using Envship.Core.Deploy;
+using Envship.Core.Manifests;
+using Envship.Core.Pack;
 
 namespace Envship.Core.Tests.Deploy;
 

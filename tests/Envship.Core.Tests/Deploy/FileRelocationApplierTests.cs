@@ -3,6 +3,8 @@ using System.Security.Cryptography;
 using System.Text;
 using Envship.Core.Archive;
 using Envship.Core.Deploy;
+using Envship.Core.Manifests;
+using Envship.Core.Pack;
 using Envship.Testing;
 
 namespace Envship.Core.Tests.Deploy;

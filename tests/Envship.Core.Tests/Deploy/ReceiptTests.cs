@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Envship.Core.Archive;
 using Envship.Core.Deploy;
+using Envship.Core.Manifests;
+using Envship.Core.Pack;
 using Envship.Testing;
 
 namespace Envship.Core.Tests.Deploy;

@@ -1,6 +1,9 @@
 using Envship.Core.Archive;
 using Envship.Core.Deploy;
+using Envship.Core.Manifests;
+using Envship.Core.Pack;
 using Envship.Core.Tests.Archive;
+using Envship.Core.Tests.Manifests;
 
 namespace Envship.Core.Tests.Deploy;
 

@@ -1,6 +1,8 @@
 using System.Runtime.Versioning;
 using Envship.Core.Archive;
 using Envship.Core.Deploy;
+using Envship.Core.Manifests;
+using Envship.Core.Pack;
 using Envship.Core.Scanning;
 using Envship.Core.Tests.Relocation;
 using Envship.Testing;

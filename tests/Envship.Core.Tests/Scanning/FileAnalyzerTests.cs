@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
 using Envship.Core.Archive;
+using Envship.Core.Manifests;
+using Envship.Core.Pack;
 using Envship.Core.Scanning;
 
 namespace Envship.Core.Tests.Scanning;

@@ -1,4 +1,7 @@
 using System.IO.Compression;
+using Envship.Core.Archive;
+using Envship.Core.Manifests;
+using Envship.Core.Pack;
 
 namespace Envship.Core.Archive.Compression;
 

@@ -1,3 +1,7 @@
+using Envship.Core.Archive;
+using Envship.Core.Manifests;
+using Envship.Core.Pack;
+
 namespace Envship.Core.Archive.Compression;
 
 /// <summary>

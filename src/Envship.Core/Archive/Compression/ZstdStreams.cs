@@ -1,5 +1,8 @@
-using ZstdSharp;
+using Envship.Core.Archive;
+using Envship.Core.Manifests;
+using Envship.Core.Pack;
 using ZstdSharp.Unsafe;
+using ZstdSharp;
 
 namespace Envship.Core.Archive.Compression;
 

@@ -1,5 +1,8 @@
 using System.Globalization;
 using System.Text.Unicode;
+using Envship.Core.Archive;
+using Envship.Core.Manifests;
+using Envship.Core.Pack;
 
 namespace Envship.Core.Archive.Tar;
 

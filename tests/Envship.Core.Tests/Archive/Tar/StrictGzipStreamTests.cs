@@ -1,5 +1,8 @@
 using System.IO.Compression;
 using Envship.Core.Archive.Compression;
+using Envship.Core.Archive;
+using Envship.Core.Manifests;
+using Envship.Core.Pack;
 
 namespace Envship.Core.Tests.Archive.Tar;
 

@@ -1,6 +1,9 @@
 using System.Formats.Tar;
 using System.Text;
 using Envship.Core.Archive.Tar;
+using Envship.Core.Archive;
+using Envship.Core.Manifests;
+using Envship.Core.Pack;
 using Envship.Testing;
 
 namespace Envship.Core.Tests.Archive.Tar;

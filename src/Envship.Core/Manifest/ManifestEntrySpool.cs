@@ -1,6 +1,8 @@
 using System.Text.Json;
+using Envship.Core.Archive;
+using Envship.Core.Pack;
 
-namespace Envship.Core.Archive;
+namespace Envship.Core.Manifests;
 
 /// <summary>
 /// The manifest's entries serialized one by one, as a single-pass pack archives each file, into a

@@ -1,8 +1,10 @@
+using Envship.Core.Archive;
 using Envship.Core.Deploy;
+using Envship.Core.Manifests;
 using Envship.Core.Platform;
 using Envship.Core.Scanning;
 
-namespace Envship.Core.Archive;
+namespace Envship.Core.Pack;
 
 /// <summary>Writes the manifest and members to a temporary name and renames it over the output only when complete.</summary>
 internal static class ArchiveOutput

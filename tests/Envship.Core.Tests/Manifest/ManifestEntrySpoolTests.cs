@@ -1,7 +1,10 @@
 using Envship.Core.Archive;
+using Envship.Core.Manifests;
+using Envship.Core.Pack;
 using Envship.Testing;
+using Envship.Core.Tests.Archive;
 
-namespace Envship.Core.Tests.Archive;
+namespace Envship.Core.Tests.Manifests;
 
 public sealed class ManifestEntrySpoolTests
 {

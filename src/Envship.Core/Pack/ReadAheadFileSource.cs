@@ -1,7 +1,9 @@
 using System.Buffers;
+using Envship.Core.Archive;
+using Envship.Core.Manifests;
 using Envship.Core.Scanning;
 
-namespace Envship.Core.Archive;
+namespace Envship.Core.Pack;
 
 /// <summary>
 /// Reads, hashes and scans the files on a thread of its own, a bounded amount ahead of the tar

@@ -1,4 +1,7 @@
-namespace Envship.Core.Archive;
+using Envship.Core.Archive;
+using Envship.Core.Pack;
+
+namespace Envship.Core.Manifests;
 
 /// <summary>
 /// The first entry of every archive: what is inside, where it came from, and how to relocate it.

@@ -1,6 +1,8 @@
 using Envship.Core.Archive;
+using Envship.Core.Manifests;
+using Envship.Core.Pack;
 
-namespace Envship.Core.Tests.Archive;
+namespace Envship.Core.Tests.Manifests;
 
 public sealed class ManifestValidatorTests
 {

@@ -1,4 +1,7 @@
-namespace Envship.Core.Archive;
+using Envship.Core.Archive;
+using Envship.Core.Manifests;
+
+namespace Envship.Core.Pack;
 
 /// <summary>What to pack and how; the flags mean what conda-pack's flags of the same name mean.</summary>
 public sealed record PackOptions

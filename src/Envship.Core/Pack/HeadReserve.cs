@@ -1,8 +1,10 @@
 using System.Security.Cryptography;
 using Envship.Core.Archive.Compression;
+using Envship.Core.Archive;
+using Envship.Core.Manifests;
 using Envship.Core.Scanning;
 
-namespace Envship.Core.Archive;
+namespace Envship.Core.Pack;
 
 /// <summary>
 /// How much room a single-pass pack leaves in front of the members for the head (the compressed

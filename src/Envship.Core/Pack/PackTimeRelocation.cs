@@ -1,7 +1,9 @@
+using Envship.Core.Archive;
 using Envship.Core.Deploy;
+using Envship.Core.Manifests;
 using Envship.Core.Scanning;
 
-namespace Envship.Core.Archive;
+namespace Envship.Core.Pack;
 
 /// <summary>
 /// <c>--dest-prefix</c>: apply the deploy-time rules while packing, so the archive already names

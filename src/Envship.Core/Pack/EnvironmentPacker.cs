@@ -1,10 +1,12 @@
+using Envship.Core.Archive;
 using Envship.Core.Conda;
 using Envship.Core.Deploy;
 using Envship.Core.Exports;
+using Envship.Core.Manifests;
 using Envship.Core.Platform;
 using Envship.Core.Scanning;
 
-namespace Envship.Core.Archive;
+namespace Envship.Core.Pack;
 
 /// <summary>
 /// Pack: survey the environments, refuse what cannot travel, inventory every file, then write the

@@ -1,8 +1,10 @@
-using System.Text;
 using System.Text.Json;
+using System.Text;
 using Envship.Core.Archive;
+using Envship.Core.Manifests;
+using Envship.Core.Pack;
 
-namespace Envship.Core.Tests.Archive;
+namespace Envship.Core.Tests.Manifests;
 
 /// <summary>
 /// Manifest entries are read by a hand-written reader for speed. It must read exactly what the

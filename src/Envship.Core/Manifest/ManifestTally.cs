@@ -1,7 +1,9 @@
+using Envship.Core.Archive;
+using Envship.Core.Pack;
 using Envship.Core.Relocation;
 using Envship.Core.Scanning;
 
-namespace Envship.Core.Archive;
+namespace Envship.Core.Manifests;
 
 /// <summary>
 /// What the manifest says about all its entries together (counts, bytes, relocations, the glibc

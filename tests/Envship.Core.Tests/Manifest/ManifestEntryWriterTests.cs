@@ -1,7 +1,10 @@
 using System.Text.Json;
 using Envship.Core.Archive;
+using Envship.Core.Manifests;
+using Envship.Core.Pack;
+using Envship.Core.Tests.Archive;
 
-namespace Envship.Core.Tests.Archive;
+namespace Envship.Core.Tests.Manifests;
 
 /// <summary>Entries are written by hand for speed; the bytes must be the generated serializer's.</summary>
 public sealed class ManifestEntryWriterTests

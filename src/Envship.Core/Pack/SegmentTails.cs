@@ -1,6 +1,8 @@
+using Envship.Core.Archive;
+using Envship.Core.Manifests;
 using Envship.Core.Relocation;
 
-namespace Envship.Core.Archive;
+namespace Envship.Core.Pack;
 
 /// <summary>Records on binary segments the constants stored as their tails, from the whole file's bytes.</summary>
 internal static class SegmentTails

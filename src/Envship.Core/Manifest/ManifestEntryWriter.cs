@@ -1,6 +1,8 @@
 using System.Text.Json;
+using Envship.Core.Archive;
+using Envship.Core.Pack;
 
-namespace Envship.Core.Archive;
+namespace Envship.Core.Manifests;
 
 /// <summary>
 /// Writes one manifest entry exactly as the generated serializer does (the same properties in the

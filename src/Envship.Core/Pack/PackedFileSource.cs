@@ -1,6 +1,8 @@
+using Envship.Core.Archive;
+using Envship.Core.Manifests;
 using Envship.Core.Scanning;
 
-namespace Envship.Core.Archive;
+namespace Envship.Core.Pack;
 
 /// <summary>One regular file on its way into the archive: the header to write, its bytes, and then its analysis.</summary>
 internal interface IPackedFile : IDisposable

@@ -1,6 +1,8 @@
 using System.Buffers;
+using Envship.Core.Archive;
+using Envship.Core.Pack;
 
-namespace Envship.Core.Archive;
+namespace Envship.Core.Manifests;
 
 /// <summary>
 /// Refuses a manifest whose paths could write outside the destination (absolute paths, <c>..</c>,

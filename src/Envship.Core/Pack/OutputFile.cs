@@ -1,6 +1,8 @@
 using System.Globalization;
+using Envship.Core.Archive;
+using Envship.Core.Manifests;
 
-namespace Envship.Core.Archive;
+namespace Envship.Core.Pack;
 
 /// <summary>
 /// The output side of a pack: refuse to overwrite without <c>-f</c>, write under a temporary name

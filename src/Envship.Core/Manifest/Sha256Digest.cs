@@ -1,8 +1,10 @@
-using System.Buffers;
 using System.Buffers.Binary;
+using System.Buffers;
 using System.Runtime.CompilerServices;
+using Envship.Core.Archive;
+using Envship.Core.Pack;
 
-namespace Envship.Core.Archive;
+namespace Envship.Core.Manifests;
 
 /// <summary>
 /// A SHA-256 held as its 32 bytes. A manifest of 200,000 files would otherwise keep 200,000

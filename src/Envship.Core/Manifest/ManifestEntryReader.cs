@@ -1,7 +1,9 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json;
+using Envship.Core.Archive;
+using Envship.Core.Pack;
 
-namespace Envship.Core.Archive;
+namespace Envship.Core.Manifests;
 
 /// <summary>The manifest's shape for reading, with entries read by <see cref="ManifestEntryReader"/>.</summary>
 [JsonSourceGenerationOptions(

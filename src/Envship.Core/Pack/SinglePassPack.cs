@@ -1,6 +1,8 @@
+using Envship.Core.Archive;
+using Envship.Core.Manifests;
 using Envship.Core.Scanning;
 
-namespace Envship.Core.Archive;
+namespace Envship.Core.Pack;
 
 /// <summary>
 /// Archives a walked prefix reading every file once: the bytes that go into the archive are hashed

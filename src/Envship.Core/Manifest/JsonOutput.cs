@@ -1,7 +1,9 @@
 using System.Buffers;
 using System.Text.Json;
+using Envship.Core.Archive;
+using Envship.Core.Pack;
 
-namespace Envship.Core.Archive;
+namespace Envship.Core.Manifests;
 
 /// <summary>
 /// A JSON writer that collects its text in a small buffer and hands it to a stream in pieces of
