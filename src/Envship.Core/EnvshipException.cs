@@ -57,6 +57,15 @@ public enum ExitCode
     /// <summary>A key file is damaged or of an unsupported kind, or the password does not decrypt the secret key.</summary>
     BadKey = 24,
 
+    /// <summary>A registry or server wants credentials that were not given, or refused the ones given (HTTP 401 or 403).</summary>
+    RegistryAuth = 30,
+
+    /// <summary>A registry or server cannot be reached or failed: DNS, connection, TLS, an HTTP 5xx, or a transfer dropped and not resumed.</summary>
+    RemoteUnavailable = 31,
+
+    /// <summary>The tag, digest, repository or URL does not exist on the registry or server (HTTP 404).</summary>
+    RemoteNotFound = 32,
+
     /// <summary>SIGHUP (a dropped SSH session) stopped the command; 128 + the signal's number, as shells report it. Nothing is left behind.</summary>
     HungUp = 129,
 
