@@ -64,6 +64,16 @@ internal static class CurrentVersion
         return new UnchangedDeploy(destination, manifestSha256, receipt.DeployedAt, receipt.ArchivePath);
     }
 
+    /// <summary>What a deploy does before staging, for a caller that has only the archive's head: lock, recover, then <see cref="Find"/>.</summary>
+    public static UnchangedDeploy? CheckUnderLock(string destination, Archive.ArchiveReader reader, DeployOptions options, CancellationToken cancellationToken)
+    {
+        var layout = new DeployLayout(destination);
+        using var deployLock = DeployLock.Acquire(layout, options.Wait, cancellationToken);
+        TreeSwitch.Recover(layout);
+        StagingDirectory.RemoveLeftovers(layout);
+        return Find(destination, reader.Manifest, reader.ManifestSha256, options);
+    }
+
     /// <summary>--shared and --preserve-special-bits show only in the modes, which the receipt records as deployed.</summary>
     private static bool SameModes(Manifest wanted, Manifest deployed)
     {

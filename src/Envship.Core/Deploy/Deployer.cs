@@ -10,6 +10,9 @@ namespace Envship.Core.Deploy;
 public sealed record DeployOptions
 {
     public required string ArchivePath { get; init; }
+
+    /// <summary>What the receipt and <c>history</c> record as the archive, such as the URL it was downloaded from; null for <see cref="ArchivePath"/>.</summary>
+    public string? Source { get; init; }
     public required string Destination { get; init; }
 
     /// <summary>Fail before writing when any binary string cannot hold the destination.</summary>
@@ -134,7 +137,7 @@ public static class Deployer
                 EnvshipVersion = EnvshipVersion,
                 Destination = destination,
                 DeployedAt = DateTimeOffset.UtcNow,
-                ArchivePath = Path.GetFullPath(options.ArchivePath),
+                ArchivePath = options.Source ?? Path.GetFullPath(options.ArchivePath),
                 ManifestSha256 = digest,
                 ArchiveFormat = reader.Format,
                 Files = hashes,
