@@ -43,6 +43,9 @@ public sealed record DeploySummary(
 
     /// <summary>When DEST's current tree was deployed, for an unchanged deploy.</summary>
     public DateTimeOffset? DeployedAt { get; init; }
+
+    /// <summary>Requests, resumes and bytes of an https:// ARCHIVE; null for a local one.</summary>
+    public Core.Https.DownloadReport? Download { get; init; }
 }
 
 /// <summary><c>deploy --dry-run --json</c> when DEST already holds the archive's manifest: a deploy would write nothing.</summary>
