@@ -63,12 +63,14 @@ internal sealed partial class ResumableDownload(HttpClient client, Uri url, stri
 
         part.Seek(0, SeekOrigin.End);
         var failures = 0;
+
+        // Progress is a byte beyond the furthest point ever reached: a restart from zero that refetches old ground is not.
+        var furthest = part.Length;
         var nextHead = FirstHeadCheck;
         Exception? lastFailure = null;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var before = part.Length;
             try
             {
                 var outcome = await FetchAsync(part, validator, () => nextHead, head => nextHead = head, cancellationToken).ConfigureAwait(false);
@@ -90,7 +92,8 @@ internal sealed partial class ResumableDownload(HttpClient client, Uri url, stri
                 validator = LoadValidator();
             }
 
-            failures = part.Length > before ? 1 : failures + 1;
+            failures = part.Length > furthest ? 1 : failures + 1;
+            furthest = Math.Max(furthest, part.Length);
             if (failures >= MaxFailuresWithoutProgress)
             {
                 throw Dropped(part.Length, validator?.Length, lastFailure);
