@@ -222,6 +222,22 @@ public sealed class HttpsDeployTests : IClassFixture<ReplaceArchives>, IDisposab
     }
 
     [Fact]
+    public void A_dry_run_downloads_checks_every_member_and_writes_nothing()
+    {
+        _server.Files[Name] = ServedFile.Of(_archives.A);
+        var parent = Directory.CreateDirectory(Path.Combine(_work, "dry")).FullName;
+
+        var result = Envship("deploy", Url, "--prefix", Path.Combine(parent, "env"), "--ca-file", _caFile, "--dry-run", "--json");
+
+        Assert.True(result.ExitCode == 0, result.StdErr);
+        using var json = JsonDocument.Parse(result.StdOut);
+        Assert.Equal(LocalDigest(_archives.A), json.RootElement.GetProperty("manifest_sha256").GetString());
+        Assert.True(json.RootElement.GetProperty("members_checked").GetInt32() > 200);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(parent));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Downloads));
+    }
+
+    [Fact]
     public void A_missing_file_is_exit_32()
     {
         var parent = Directory.CreateDirectory(Path.Combine(_work, "missing")).FullName;
