@@ -1,7 +1,7 @@
 namespace Envship.Core.Registry.Transport;
 
 /// <summary>A response body whose read failures (a connection dropped mid-transfer) become <see cref="ExitCode.RemoteUnavailable"/> errors naming the source and the offset.</summary>
-internal sealed class GuardedRemoteStream(Stream inner, Uri source) : Stream
+internal sealed class GuardedRemoteStream(Stream inner, Uri source, IDisposable? owner = null) : Stream
 {
     private long _read;
 
@@ -67,6 +67,7 @@ internal sealed class GuardedRemoteStream(Stream inner, Uri source) : Stream
         if (disposing)
         {
             inner.Dispose();
+            owner?.Dispose();
         }
 
         base.Dispose(disposing);

@@ -56,8 +56,8 @@ public static class RemoteFailure
         };
     }
 
-    /// <summary>Maps read failures of a response body (a dropped transfer) to <see cref="ExitCode.RemoteUnavailable"/>.</summary>
-    public static Stream GuardReads(Stream body, Uri source) => new GuardedRemoteStream(body, source);
+    /// <summary>Maps read failures of a response body (a dropped transfer) to <see cref="ExitCode.RemoteUnavailable"/>; disposing the stream disposes <paramref name="owner"/> (the response).</summary>
+    public static Stream GuardReads(Stream body, Uri source, IDisposable? owner = null) => new GuardedRemoteStream(body, source, owner);
 
     /// <summary>The distribution spec's error body (<c>{"errors":[{"code","message"}]}</c>), or the start of a plain-text body.</summary>
     internal static async Task<string?> ErrorDetailAsync(HttpResponseMessage response, CancellationToken cancellationToken)
