@@ -79,6 +79,26 @@ public sealed class RegistryRepositoryTests
     }
 
     [Fact]
+    public async Task A_refused_single_put_falls_back_to_a_chunked_upload()
+    {
+        using var registry = RegistryServer.StartAnonymous();
+        using var proxy = new RefusingProxy(registry, request => request.Method == "PUT" && request.Body.Length > 0 && request.Target.Contains("/blobs/uploads/", StringComparison.Ordinal)
+            ? LoopbackResponse.Text(413, "request body too large")
+            : null);
+        using var repository = RegistryRepository.Open(OciReference.Parse($"oci://{proxy.Host}/team/env:v1"), RemoteOptions.Default);
+        repository.ChunkSize = 8_192;
+        var content = TestArtifacts.RandomBytes(20_000, 9);
+        var blob = TestArtifacts.Describe(content, OciMediaTypes.Layer);
+
+        var sent = await repository.PushBlobAsync(blob, () => new MemoryStream(content), CancellationToken.None);
+
+        Assert.Equal(content.Length, sent);
+        Assert.Equal(3, proxy.Requests.Count(r => r.Method == "PATCH"));
+        Assert.Contains(proxy.Requests, r => r.Method == "PATCH" && r.Header("Content-Range") == "16384-19999");
+        Assert.Equal(content, await ReadAll(await repository.OpenBlobAsync(blob, 0, CancellationToken.None)));
+    }
+
+    [Fact]
     public async Task A_manifest_pushed_by_tag_reads_back_byte_for_byte_by_tag_and_by_digest()
     {
         using var registry = RegistryServer.StartAnonymous();
