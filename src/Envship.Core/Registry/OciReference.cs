@@ -88,6 +88,21 @@ public sealed partial record OciReference(string Registry, string Repository, st
         return new OciReference(registry, path, tag ?? (digest is null ? DefaultTag : null), digest);
     }
 
+    /// <summary>Parses <paramref name="text"/> without throwing.</summary>
+    public static bool TryParse(string text, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out OciReference? reference)
+    {
+        try
+        {
+            reference = Parse(text);
+            return true;
+        }
+        catch (EnvshipException)
+        {
+            reference = null;
+            return false;
+        }
+    }
+
     /// <summary>This repository at another tag or digest.</summary>
     public OciReference WithReference(string reference) =>
         OciDigest.IsValid(reference) ? this with { Tag = null, Digest = reference } : this with { Tag = reference, Digest = null };

@@ -96,6 +96,12 @@ public sealed class RegistryAuthenticator
     public async Task<bool> CheckCredentialsAsync(CancellationToken cancellationToken)
     {
         using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, _pingUri), [], replayable: true, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            throw new EnvshipException(ExitCode.RemoteNotFound,
+                $"{_pingUri.GetLeftPart(UriPartial.Authority)} has no registry API at /v2/: it is not an OCI registry; check the host and the port.");
+        }
+
         if (!response.IsSuccessStatusCode)
         {
             throw await Transport.RemoteFailure.FromResponseAsync(response, "registry API (/v2/)", cancellationToken).ConfigureAwait(false);
