@@ -165,12 +165,12 @@ public sealed class RegistryAuthenticator
         if (credential is null)
         {
             return new EnvshipException(ExitCode.RegistryAuth,
-                $"{_registry} wants credentials for {what} and none are stored for it: run 'envship login {_registry}' (or add it to the docker config.json).");
+                $"{_registry} wants credentials for {what} and none are stored for it: run 'envship login {_registry} -u USER --password-stdin' (or add it to the docker config.json).");
         }
 
         return new EnvshipException(ExitCode.RegistryAuth, sentAuthorization
-            ? $"{_registry} refused {credential.Describe()} for {what}: check the user name, the password and this user's rights, then run 'envship login {_registry}'."
-            : $"{_registry} wants credentials for {what}, but {credential.Describe()} has no password envship can send: run 'envship login {_registry}'.");
+            ? $"{_registry} refused {credential.Describe()} for {what}: check the user name, the password and this user's rights, then run 'envship login {_registry} -u USER --password-stdin'."
+            : $"{_registry} wants credentials for {what}, but {credential.Describe()} has no password envship can send: run 'envship login {_registry} -u USER --password-stdin'.");
     }
 
     private static string Describe(IReadOnlyList<string> scopes)

@@ -49,8 +49,8 @@ public static class RemoteFailure
         return response.StatusCode switch
         {
             HttpStatusCode.NotFound => new EnvshipException(ExitCode.RemoteNotFound, $"{authority} has no {what}{said}: check the name, the tag or the digest."),
-            HttpStatusCode.Unauthorized => new EnvshipException(ExitCode.RegistryAuth, $"{authority} wants credentials for {what}{said}: run 'envship login {host}'."),
-            HttpStatusCode.Forbidden => new EnvshipException(ExitCode.RegistryAuth, $"{authority} denied access to {what}{said}: ask for access rights, or log in as another user with 'envship login {host}'."),
+            HttpStatusCode.Unauthorized => new EnvshipException(ExitCode.RegistryAuth, $"{authority} wants credentials for {what}{said}: run 'envship login {host} -u USER --password-stdin'."),
+            HttpStatusCode.Forbidden => new EnvshipException(ExitCode.RegistryAuth, $"{authority} denied access to {what}{said}: ask for access rights, or log in as another user with 'envship login {host} -u USER --password-stdin'."),
             _ when status >= 500 => new EnvshipException(ExitCode.RemoteUnavailable, $"{authority} failed with HTTP {status} for {what}{said}: the server has a problem; retry later."),
             _ => new EnvshipException(ExitCode.RemoteUnavailable, $"{authority} answered HTTP {status} to a request for {what}{said}: the server does not speak the protocol envship expects."),
         };
