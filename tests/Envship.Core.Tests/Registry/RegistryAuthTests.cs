@@ -79,6 +79,27 @@ public sealed class RegistryAuthTests
     }
 
     [Fact]
+    public async Task Under_bearer_auth_every_blob_body_is_sent_once_and_never_refused()
+    {
+        using var issuer = new TokenIssuer("ci", "token-pass");
+        using var registry = RegistryServer.StartWithAuthConfig(issuer.AuthConfig);
+        using var proxy = new RefusingProxy(registry, _ => null);
+        using var repository = RegistryRepository.Open(OciReference.Parse($"oci://{proxy.Host}/team/env:v1"), new RemoteOptions { Username = "ci", Password = "token-pass" });
+        repository.ChunkThreshold = 30_000;
+        repository.ChunkSize = 10_000;
+        var small = TestArtifacts.RandomBytes(5_000, 50);
+        var large = TestArtifacts.RandomBytes(35_000, 51);
+
+        await repository.PushBlobAsync(TestArtifacts.Describe(small, OciMediaTypes.Layer), () => new MemoryStream(small), CancellationToken.None);
+        await repository.PushBlobAsync(TestArtifacts.Describe(large, OciMediaTypes.Layer), () => new MemoryStream(large), CancellationToken.None);
+
+        var withBody = proxy.Requests.Where(r => r.Body.Length > 0).ToList();
+        Assert.Equal(["PUT", "PATCH", "PATCH", "PATCH", "PATCH"], withBody.Select(r => r.Method));
+        Assert.Equal(small.Length + large.Length, withBody.Sum(r => r.Body.Length));
+        Assert.All(withBody, r => Assert.StartsWith("Bearer ", r.Header("Authorization"), StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Bearer_with_a_wrong_password_is_refused_at_the_token_server_naming_the_host_and_the_fix()
     {
         using var issuer = new TokenIssuer("ci", "token-pass");

@@ -31,6 +31,20 @@ public sealed class RegistryRepositoryTests
     }
 
     [Fact]
+    public async Task A_server_that_ignores_Range_is_read_from_the_start_and_the_offset_skipped()
+    {
+        var content = TestArtifacts.RandomBytes(70_000, 12);
+        var blob = TestArtifacts.Describe(content, OciMediaTypes.Layer);
+        using var server = new LoopbackHttpServer(_ => new LoopbackResponse(200, content));
+        using var repository = RegistryRepository.Open(OciReference.Parse($"oci://127.0.0.1:{server.Port}/team/env:v1"), RemoteOptions.Default);
+
+        var tail = await ReadAll(await repository.OpenBlobAsync(blob, 65_000, CancellationToken.None));
+
+        Assert.Equal(content[65_000..], tail);
+        Assert.Equal("bytes=65000-", Assert.Single(server.Requests).Header("Range"));
+    }
+
+    [Fact]
     public async Task A_blob_in_another_repository_is_mounted_without_sending_its_bytes()
     {
         using var registry = RegistryServer.StartAnonymous();
