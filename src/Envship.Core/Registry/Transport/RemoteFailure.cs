@@ -56,8 +56,12 @@ public static class RemoteFailure
         };
     }
 
-    /// <summary>Maps read failures of a response body (a dropped transfer) to <see cref="ExitCode.RemoteUnavailable"/>; disposing the stream disposes <paramref name="owner"/> (the response).</summary>
-    public static Stream GuardReads(Stream body, Uri source, IDisposable? owner = null) => new GuardedRemoteStream(body, source, owner);
+    /// <summary>Maps read failures of a response body (a dropped or stalled transfer) to <see cref="ExitCode.RemoteUnavailable"/>; disposing the stream disposes <paramref name="owner"/> (the response).</summary>
+    public static Stream GuardReads(Stream body, Uri source, RemoteOptions options, IDisposable? owner = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new GuardedRemoteStream(body, source, options.StallTimeout, owner);
+    }
 
     /// <summary>The distribution spec's error body (<c>{"errors":[{"code","message"}]}</c>), or the start of a plain-text body.</summary>
     internal static async Task<string?> ErrorDetailAsync(HttpResponseMessage response, CancellationToken cancellationToken)
