@@ -100,6 +100,20 @@ public sealed class RegistryAuthTests
     }
 
     [Fact]
+    public async Task Parallel_first_requests_share_one_token()
+    {
+        using var issuer = new TokenIssuer("ci", "token-pass");
+        using var registry = RegistryServer.StartWithAuthConfig(issuer.AuthConfig);
+        using var repository = RegistryRepository.Open(OciReference.Parse($"oci://{registry.Host}/team/env:v1"), new RemoteOptions { Username = "ci", Password = "token-pass" });
+        var blobs = Enumerable.Range(0, 8).Select(i => TestArtifacts.Describe(TestArtifacts.RandomBytes(100, 60 + i), OciMediaTypes.Layer)).ToList();
+
+        var found = await Task.WhenAll(blobs.Select(b => repository.HasBlobAsync(b, CancellationToken.None)));
+
+        Assert.All(found, Assert.False);
+        Assert.Single(issuer.Requests);
+    }
+
+    [Fact]
     public async Task Bearer_with_a_wrong_password_is_refused_at_the_token_server_naming_the_host_and_the_fix()
     {
         using var issuer = new TokenIssuer("ci", "token-pass");
