@@ -100,6 +100,29 @@ public sealed class RegistryAuthTests
     }
 
     [Fact]
+    public async Task A_token_server_on_https_with_a_private_CA_needs_ca_file()
+    {
+        using var certificates = TestCertificates.Create();
+        using var issuer = new TokenIssuer("ci", "token-pass", tls: certificates.Server);
+        using var registry = RegistryServer.StartWithAuthConfig(issuer.AuthConfig);
+        using var dir = new TempDirectory();
+        var caFile = dir.WriteFile("ca.pem", certificates.CaPem);
+        var reference = OciReference.Parse($"oci://{registry.Host}/team/env:v1");
+        Assert.StartsWith("https://", issuer.Realm, StringComparison.Ordinal);
+
+        using (var untrusting = RegistryRepository.Open(reference, new RemoteOptions { Username = "ci", Password = "token-pass" }))
+        {
+            var refused = await Assert.ThrowsAsync<EnvshipException>(() => untrusting.HasBlobAsync(TestArtifacts.Describe([1], OciMediaTypes.Layer), CancellationToken.None));
+            Assert.Equal(ExitCode.RemoteUnavailable, refused.Code);
+            Assert.Contains("--ca-file", refused.Message, StringComparison.Ordinal);
+        }
+
+        using var trusting = RegistryRepository.Open(reference, new RemoteOptions { Username = "ci", Password = "token-pass", CaFile = caFile });
+        var manifest = await RegistryRepositoryTests.PushEnvironment(trusting, 70);
+        Assert.Equal(manifest.Digest, (await trusting.GetManifestAsync("v1", CancellationToken.None)).Digest);
+    }
+
+    [Fact]
     public async Task Parallel_first_requests_share_one_token()
     {
         using var issuer = new TokenIssuer("ci", "token-pass");
