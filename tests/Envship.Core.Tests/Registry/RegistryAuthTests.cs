@@ -123,6 +123,25 @@ public sealed class RegistryAuthTests
     }
 
     [Fact]
+    public async Task A_mount_from_a_repository_the_user_may_not_read_falls_back_to_an_upload()
+    {
+        using var issuer = new TokenIssuer("ci", "token-pass");
+        using var registry = RegistryServer.StartWithAuthConfig(issuer.AuthConfig);
+        var options = new RemoteOptions { Username = "ci", Password = "token-pass" };
+        using var secret = RegistryRepository.Open(OciReference.Parse($"oci://{registry.Host}/team/secret:v1"), options);
+        using var mine = RegistryRepository.Open(OciReference.Parse($"oci://{registry.Host}/team/env:v1"), options);
+        var content = TestArtifacts.RandomBytes(3_000, 80);
+        var blob = TestArtifacts.Describe(content, OciMediaTypes.Layer);
+        await secret.PushBlobAsync(blob, () => new MemoryStream(content), CancellationToken.None);
+        issuer.DeniedRepositories.Add("team/secret");
+
+        var sent = await mine.PushBlobAsync(blob, () => new MemoryStream(content), ["team/secret"], CancellationToken.None);
+
+        Assert.Equal(content.Length, sent);
+        Assert.True(await mine.HasBlobAsync(blob, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Parallel_first_requests_share_one_token()
     {
         using var issuer = new TokenIssuer("ci", "token-pass");

@@ -36,6 +36,9 @@ public sealed class TokenIssuer : IDisposable
         _server = new LoopbackHttpServer(r => Answer(r, refreshToken, accessTokenField), tls);
     }
 
+    /// <summary>Repositories no one gets any access to (a mount source the user may not read).</summary>
+    public ISet<string> DeniedRepositories { get; } = new HashSet<string>(StringComparer.Ordinal);
+
     public string User { get; }
     public string Password { get; }
     public string RootCertBundle { get; }
@@ -99,6 +102,11 @@ public sealed class TokenIssuer : IDisposable
             var first = scope.IndexOf(':', StringComparison.Ordinal);
             var last = scope.LastIndexOf(':');
             if (first < 0 || last <= first)
+            {
+                continue;
+            }
+
+            if (DeniedRepositories.Contains(scope[(first + 1)..last]))
             {
                 continue;
             }
