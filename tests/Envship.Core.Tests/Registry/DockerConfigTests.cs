@@ -23,12 +23,13 @@ public sealed class DockerConfigTests
     }
 
     [Fact]
-    public async Task Another_hosts_entry_and_an_empty_placeholder_give_no_credential()
+    public async Task Another_hosts_entry_an_empty_placeholder_and_values_of_the_wrong_type_give_no_credential()
     {
         using var dir = new TempDirectory();
-        var config = dir.WriteFile("config.json", """{"auths":{"other.example.com":{"auth":"dTpw"},"registry.example.com":{}}}""");
+        var config = dir.WriteFile("config.json", """{"auths":{"other.example.com":{"auth":"dTpw"},"registry.example.com":{},"third.example.com":{"auth":42}},"credsStore":false}""");
         Assert.Null(await new DockerConfigCredentials(config).GetAsync("registry.example.com", CancellationToken.None));
         Assert.Null(await new DockerConfigCredentials(config).GetAsync("third.example.com", CancellationToken.None));
+        Assert.Null(await new DockerConfigCredentials(config).GetAsync("fourth.example.com", CancellationToken.None));
     }
 
     [Fact]

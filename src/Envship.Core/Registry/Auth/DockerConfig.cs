@@ -79,6 +79,9 @@ public static class DockerConfig
         return auths.ContainsKey(exact) ? exact : auths.Select(p => p.Key).FirstOrDefault(key => KeyNames(key, registry));
     }
 
+    /// <summary>A string value of the config, or null when it is absent or not a string (a hand-edited file).</summary>
+    public static string? Text(JsonNode? node) => node is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
+
     /// <summary><c>https://host:port/v1/</c> → <c>host:port</c>.</summary>
     public static string NormalizeHost(string key)
     {
@@ -98,9 +101,9 @@ public static class DockerConfig
     public static RegistryCredential? FromAuthEntry(JsonObject entry, string source)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        var identity = entry["identitytoken"]?.GetValue<string>();
+        var identity = Text(entry["identitytoken"]);
         string? user = null, password = null;
-        if (entry["auth"]?.GetValue<string>() is { Length: > 0 } encoded)
+        if (Text(entry["auth"]) is { Length: > 0 } encoded)
         {
             string decoded;
             try
@@ -121,10 +124,10 @@ public static class DockerConfig
             user = decoded[..colon];
             password = decoded[(colon + 1)..];
         }
-        else if (entry["username"]?.GetValue<string>() is { Length: > 0 } u)
+        else if (Text(entry["username"]) is { Length: > 0 } u)
         {
             user = u;
-            password = entry["password"]?.GetValue<string>();
+            password = Text(entry["password"]);
         }
 
         if (user is null && string.IsNullOrEmpty(identity))

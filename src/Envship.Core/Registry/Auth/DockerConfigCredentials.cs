@@ -37,14 +37,14 @@ public sealed class DockerConfigCredentials(string? configPath = null) : ICreden
         {
             foreach (var (key, value) in helpers)
             {
-                if (DockerConfig.KeyNames(key, registry) && value?.GetValue<string>() is { Length: > 0 } name)
+                if (DockerConfig.KeyNames(key, registry) && DockerConfig.Text(value) is { Length: > 0 } name)
                 {
                     return name;
                 }
             }
         }
 
-        return config["credsStore"]?.GetValue<string>() is { Length: > 0 } store ? store : null;
+        return DockerConfig.Text(config["credsStore"]) is { Length: > 0 } store ? store : null;
     }
 }
 
