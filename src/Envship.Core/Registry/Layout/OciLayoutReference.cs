@@ -1,7 +1,8 @@
 namespace Envship.Core.Registry.Layout;
 
 /// <summary><c>oci-layout:DIR[:TAG]</c> (or <c>…@sha256:HEX</c>): an OCI image layout directory and a tag or digest in it.</summary>
-public sealed record OciLayoutReference(string Directory, string Reference)
+/// <param name="Explicit">False when no tag was written and <c>latest</c> stands in.</param>
+public sealed record OciLayoutReference(string Directory, string Reference, bool Explicit = true)
 {
     public const string Scheme = "oci-layout:";
 
@@ -19,6 +20,7 @@ public sealed record OciLayoutReference(string Directory, string Reference)
         var rest = text[Scheme.Length..];
         string directory;
         string reference;
+        var explicitReference = true;
         var at = rest.LastIndexOf("@sha256:", StringComparison.Ordinal);
         if (at > 0)
         {
@@ -31,7 +33,8 @@ public sealed record OciLayoutReference(string Directory, string Reference)
         else
         {
             var colon = rest.LastIndexOf(':');
-            (directory, reference) = colon > 0 && rest.IndexOf('/', colon) < 0 ? (rest[..colon], rest[(colon + 1)..]) : (rest, OciReference.DefaultTag);
+            explicitReference = colon > 0 && rest.IndexOf('/', colon) < 0;
+            (directory, reference) = explicitReference ? (rest[..colon], rest[(colon + 1)..]) : (rest, OciReference.DefaultTag);
         }
 
         if (directory.Length == 0 || reference.Length == 0)
@@ -39,7 +42,7 @@ public sealed record OciLayoutReference(string Directory, string Reference)
             throw new EnvshipException(ExitCode.Usage, $"{text}: the directory or the tag is empty. Write oci-layout:DIR or oci-layout:DIR:TAG.");
         }
 
-        return new OciLayoutReference(Path.GetFullPath(directory), reference);
+        return new OciLayoutReference(Path.GetFullPath(directory), reference, explicitReference);
     }
 
     public override string ToString() => OciDigest.IsValid(Reference) ? $"{Scheme}{Directory}@{Reference}" : $"{Scheme}{Directory}:{Reference}";
