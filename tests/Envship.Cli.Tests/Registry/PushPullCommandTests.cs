@@ -5,7 +5,7 @@ using Envship.Testing.Registry;
 namespace Envship.Cli.Tests.Registry;
 
 /// <summary><c>envship push</c> and <c>envship pull</c> against docker-registry 2.8 and image layouts.</summary>
-public sealed class PushPullCommandTests
+public sealed class PushPullCommandTests(Xunit.Abstractions.ITestOutputHelper log)
 {
     [Fact]
     public void Push_v1_then_v2_to_a_registry_sends_only_the_changes_and_pull_gives_back_a_deployable_archive()
@@ -28,6 +28,8 @@ public sealed class PushPullCommandTests
         Assert.All(changed, l => Assert.Equal("uploaded", l.Outcome));
         Assert.All(v2Layers.Except(changed), l => Assert.Equal("present", l.Outcome));
         var root = second.RootElement;
+        log.WriteLine($"v1: {v1Layers.Count} layers, {first.RootElement.GetProperty("bytes_uploaded").GetInt64()} bytes uploaded in {first.RootElement.GetProperty("seconds").GetDouble()} s (pack included); "
+            + $"v2: {v2Layers.Count} layers, {root.GetProperty("bytes_uploaded").GetInt64()} bytes uploaded, {root.GetProperty("bytes_skipped").GetInt64()} skipped in {root.GetProperty("seconds").GetDouble()} s");
         var digest = root.GetProperty("digest").GetString()!;
         var manifestSize = ProcessRunner.RunChecked("sh", ["-c", "skopeo inspect --raw --tls-verify=false \"$1\" | wc -c", "sh", $"docker://{registry.Host}/team/env:latest"]).StdOut.Trim();
         Assert.Equal(
