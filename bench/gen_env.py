@@ -20,6 +20,8 @@ The mix, by bytes (entries = regular files + symlinks = --files):
   - symlinks, ~2% of the entries: relative (libfoo.so -> libfoo.so.1) and absolute into the prefix
     (bin/pythonN -> PREFIX/bin/python3.11).
 Plus conda-meta/history and one package record listing every file, so `envship pack` accepts it.
+With --split-packages, each site-packages/pkgNNN directory and each big library gets a record of its
+own (about 230 packages), as a registry push splits an environment into one layer per package.
 
 Speed: all random content is cut from one seeded 64 MiB pool and all text from one seeded text
 pool. Reusing the pool does not make the data compressible for zstd -3: its match window is a few
@@ -245,13 +247,28 @@ class Generator:
     def conda_meta(self):
         meta = os.path.join(self.prefix, "conda-meta")
         os.makedirs(meta, exist_ok=True)
+        groups = {}
+        for rel in self.written_files:
+            groups.setdefault(self.package_of(rel), []).append(rel)
         with open(os.path.join(meta, "history"), "w") as f:
-            f.write("==> 2026-01-01 00:00:00 <==\n# cmd: bench/gen_env.py\n+local::bench-synthetic-1.0-0\n")
-        record = {"name": "bench-synthetic", "version": "1.0", "build": "0", "build_number": 0,
-                  "channel": "local", "subdir": "linux-64", "depends": [], "license": "MIT",
-                  "fn": "bench-synthetic-1.0-0.conda", "files": sorted(self.written_files)}
-        with open(os.path.join(meta, "bench-synthetic-1.0-0.json"), "w") as f:
-            json.dump(record, f)
+            f.write("==> 2026-01-01 00:00:00 <==\n# cmd: bench/gen_env.py\n")
+            f.writelines(f"+local::{name}-1.0-0\n" for name in sorted(groups))
+        for name, files in sorted(groups.items()):
+            record = {"name": name, "version": "1.0", "build": "0", "build_number": 0,
+                      "channel": "local", "subdir": "linux-64", "depends": [], "license": "MIT",
+                      "fn": f"{name}-1.0-0.conda", "files": sorted(files)}
+            with open(os.path.join(meta, f"{name}-1.0-0.json"), "w") as f:
+                json.dump(record, f)
+
+    def package_of(self, rel):
+        if not self.split_packages:
+            return "bench-synthetic"
+        parts = rel.split("/")
+        if "site-packages" in parts and len(parts) > parts.index("site-packages") + 1:
+            return "bench-" + parts[parts.index("site-packages") + 1]
+        if parts[0] == "lib" and parts[-1].startswith("libbig"):
+            return "bench-" + parts[-1].split(".")[0]
+        return "bench-synthetic"
 
 
 def main():
@@ -260,12 +277,14 @@ def main():
     ap.add_argument("--size", default="1G")
     ap.add_argument("--files", type=int, default=50000)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--split-packages", action="store_true")
     a = ap.parse_args()
     prefix = os.path.abspath(a.prefix)
     if os.path.exists(prefix) and os.listdir(prefix):
         sys.exit(f"gen_env.py: {prefix} exists and is not empty; remove it first")
     os.makedirs(prefix, exist_ok=True)
     g = Generator(prefix, parse_size(a.size), a.files, a.seed)
+    g.split_packages = a.split_packages
     g.run()
     print(f"generated {prefix}: {len(g.written_files)} entries, {g.bytes / MB:.0f} MiB", file=sys.stderr)
 
