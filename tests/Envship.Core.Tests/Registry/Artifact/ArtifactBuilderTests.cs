@@ -74,7 +74,10 @@ public sealed class ArtifactBuilderTests
     {
         using var work = new TempDirectory();
         var built = VersionedEnvironment.BuildV1(work.Combine("env"), work.Combine("pkgs"));
-        using var first = ArtifactBuilder.FromArchive(Pack(built.Prefix, work.Combine("a.tar.zst"), Fixed));
+        var firstArchive = Pack(built.Prefix, work.Combine("a.tar.zst"), Fixed);
+        using var first = ArtifactBuilder.FromArchive(firstArchive);
+        using var oneThread = ArtifactBuilder.FromArchive(firstArchive, new ArtifactOptions { Jobs = 1 });
+        Assert.Equal(Digests(first), Digests(oneThread));
         Touch(built.Prefix, new DateTime(2030, 5, 6, 7, 8, 9, DateTimeKind.Utc));
         using var second = ArtifactBuilder.FromArchive(Pack(built.Prefix, work.Combine("b.tar.zst"), Fixed));
         using var third = ArtifactBuilder.FromArchive(Pack(built.Prefix, work.Combine("c.tar.zst"), created: null));
