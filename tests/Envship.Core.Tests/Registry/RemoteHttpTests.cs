@@ -106,7 +106,10 @@ public sealed class RemoteHttpTests
     [Fact]
     public async Task A_closed_port_is_remote_unavailable_naming_the_host()
     {
-        var port = FreeTcpPort();
+        // Bound but not listening: connects are refused, and no other test's server can take the port meanwhile.
+        using var held = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        held.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var port = ((IPEndPoint)held.LocalEndPoint!).Port;
         using var client = RemoteHttp.CreateClient(RemoteOptions.Default);
         var refused = await Assert.ThrowsAsync<EnvshipException>(() => client.GetAsync(new Uri($"http://127.0.0.1:{port}/v2/")));
         Assert.Equal(ExitCode.RemoteUnavailable, refused.Code);
@@ -129,12 +132,5 @@ public sealed class RemoteHttpTests
         Assert.Equal(expected, error.Code);
         Assert.Contains("SOME_CODE: the reason", error.Message, StringComparison.Ordinal);
         Assert.Contains($"127.0.0.1:{server.Port}", error.Message, StringComparison.Ordinal);
-    }
-
-    private static int FreeTcpPort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

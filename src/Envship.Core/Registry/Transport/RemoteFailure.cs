@@ -21,7 +21,8 @@ public static class RemoteFailure
             HttpRequestError.SecureConnectionError => tlsReason is not null
                 ? $"TLS with {authority} failed: {tlsReason}."
                 : $"TLS with {authority} failed ({Innermost(exception)}): if the server speaks plain http, use an http:// URL or --insecure; if its CA is private, pass --ca-file.",
-            HttpRequestError.ConnectionError when Innermost(exception) is SocketException { SocketErrorCode: SocketError.ConnectionRefused } =>
+            // Matched on the socket error wherever it sits in the chain: the HttpRequestError the handler reports for a refused connect varies.
+            _ when Refused(exception) =>
                 $"{authority} refused the connection: is the server running on that port?",
             _ => $"cannot reach {authority} ({Innermost(exception).Message}): check the host, the port and the network.",
         };
@@ -110,6 +111,19 @@ public static class RemoteFailure
         }
 
         return current;
+    }
+
+    private static bool Refused(Exception exception)
+    {
+        for (Exception? current = exception; current is not null; current = current.InnerException)
+        {
+            if (current is SocketException { SocketErrorCode: SocketError.ConnectionRefused })
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static bool HasInner<T>(Exception exception)
