@@ -64,6 +64,8 @@ public static class EnvshipApp
             KeygenCommand.Create(console),
             SignCommand.Create(console, cancellationToken),
             VerifySignatureCommand.Create(console, cancellationToken),
+            LoginCommand.Create(console, cancellationToken),
+            LogoutCommand.Create(console, cancellationToken),
         };
 
     internal static int Fail(Exception exception, CliConsole console)

@@ -1,0 +1,9 @@
+using System.Text.Json.Serialization;
+using Envship.Core.Registry.Auth;
+
+namespace Envship.Cli;
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true)]
+[JsonSerializable(typeof(LoginResult))]
+[JsonSerializable(typeof(LogoutResult))]
+internal sealed partial class RegistryCliJsonContext : JsonSerializerContext;
