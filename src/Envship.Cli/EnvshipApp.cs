@@ -66,6 +66,8 @@ public static class EnvshipApp
             VerifySignatureCommand.Create(console, cancellationToken),
             LoginCommand.Create(console, cancellationToken),
             LogoutCommand.Create(console, cancellationToken),
+            PushCommand.Create(console, cancellationToken),
+            PullCommand.Create(console, cancellationToken),
         };
 
     internal static int Fail(Exception exception, CliConsole console)

@@ -6,4 +6,6 @@ namespace Envship.Cli;
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true)]
 [JsonSerializable(typeof(LoginResult))]
 [JsonSerializable(typeof(LogoutResult))]
+[JsonSerializable(typeof(Commands.PushSummary))]
+[JsonSerializable(typeof(Commands.PullSummary))]
 internal sealed partial class RegistryCliJsonContext : JsonSerializerContext;
