@@ -37,7 +37,16 @@ public sealed record DeploySummary(
 
     /// <summary>Files deployed with <c>--ignore-glibc</c> that will not load on this machine.</summary>
     public IReadOnlyList<GlibcShortfall> GlibcShortfalls { get; init; } = [];
+
+    /// <summary>False when DEST already held this manifest and nothing was written.</summary>
+    public bool Changed { get; init; } = true;
+
+    /// <summary>When DEST's current tree was deployed, for an unchanged deploy.</summary>
+    public DateTimeOffset? DeployedAt { get; init; }
 }
+
+/// <summary><c>deploy --dry-run --json</c> when DEST already holds the archive's manifest: a deploy would write nothing.</summary>
+public sealed record UnchangedDryRunSummary(bool DryRun, bool Changed, string Destination, string ManifestSha256, DateTimeOffset DeployedAt, string ArchivePath);
 
 public sealed record DryRunSummary(
     bool DryRun,
@@ -56,7 +65,7 @@ public sealed record DryRunSummary(
     public static DryRunSummary From(DryRunResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
-        var plan = result.Plan;
+        var plan = result.Plan ?? throw new ArgumentException("an unchanged dry run has no plan", nameof(result));
         return new DryRunSummary(true, plan.Destination, result.ManifestSha256, result.MembersChecked, plan.Manifest.GlibcFloor, plan.HostGlibc, plan.Disk, plan.Manifest.Summary, plan.Warnings, [.. plan.Notes, .. plan.Manifest.Warnings])
         {
             KeptStrings = plan.KeptStrings,
@@ -71,6 +80,7 @@ public sealed record DryRunSummary(
 [JsonSerializable(typeof(PackSummary))]
 [JsonSerializable(typeof(DeploySummary))]
 [JsonSerializable(typeof(DryRunSummary))]
+[JsonSerializable(typeof(UnchangedDryRunSummary))]
 [JsonSerializable(typeof(DriftReport))]
 [JsonSerializable(typeof(DiffReport))]
 [JsonSerializable(typeof(IReadOnlyList<DeployedVersion>))]

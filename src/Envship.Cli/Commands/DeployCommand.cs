@@ -26,9 +26,10 @@ internal static class DeployCommand
         var dryRun = new Option<bool>("--dry-run") { Description = "Run every check and verify every member, print the plan, write nothing." };
         var verifyKey = new Option<string[]>("--verify-key") { Description = "Public key file of a trusted signer (repeatable); the archive's .minisig must verify before anything is written." };
         var requireSignature = new Option<bool>("--require-signature") { Description = $"Refuse an archive without a good signature from a --verify-key (also set by {SignatureGate.RequireEnvironmentVariable}=1)." };
+        var redeploy = new Option<bool>("--redeploy") { Description = "Deploy even when DEST already holds this archive's manifest (to repair drift that 'envship verify' found); needs --replace like any deploy over DEST." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress; print only the activation line." };
         var json = new Option<bool>("--json") { Description = "Print a machine-readable result." };
-        var command = new Command("deploy", "Extract, verify and relocate an archive at any path.") { archive, prefix, replace, replaceForeign, wait, strict, ignoreGlibc, verifyKey, requireSignature, group, shared, preserveSpecial, dryRun, quiet, json };
+        var command = new Command("deploy", "Extract, verify and relocate an archive at any path.") { archive, prefix, replace, replaceForeign, wait, strict, ignoreGlibc, verifyKey, requireSignature, redeploy, group, shared, preserveSpecial, dryRun, quiet, json };
         command.Aliases.Add("unpack");
         command.SetAction(parse =>
         {
@@ -49,12 +50,19 @@ internal static class DeployCommand
                     IgnoreGlibc = parse.GetValue(ignoreGlibc),
                     Wait = parse.GetValue(wait),
                     VerifyKeys = parse.GetValue(verifyKey) ?? [],
+                    Redeploy = parse.GetValue(redeploy),
                     RequireSignature = parse.GetValue(requireSignature) || SignatureGate.RequiredByEnvironment(Environment.GetEnvironmentVariable(SignatureGate.RequireEnvironmentVariable)),
                     Progress = progress is null ? null : new SynchronousProgress<DeployProgress>(p => progress.Report(new ProgressTick(stage, p.FilesDone, p.FilesTotal, p.BytesDone, p.BytesTotal))),
                 };
                 if (parse.GetValue(dryRun))
                 {
                     var plan = ProgressDisplay.Run(console, silent, progress => DryRun.Check(Options(progress, "verifying"), cancellationToken));
+                    if (parse.GetValue(json) && plan.Unchanged is { } same)
+                    {
+                        console.Json(new UnchangedDryRunSummary(true, false, same.Destination, same.ManifestSha256, same.DeployedAt, same.ArchivePath), CliJsonContext.Default.UnchangedDryRunSummary);
+                        return 0;
+                    }
+
                     if (parse.GetValue(json))
                     {
                         console.Json(DryRunSummary.From(plan), CliJsonContext.Default.DryRunSummary);
@@ -78,8 +86,21 @@ internal static class DeployCommand
                             KeptStrings = result.KeptStrings,
                             Notes = result.Notes,
                             GlibcShortfalls = result.GlibcShortfalls,
+                            Changed = result.Changed,
+                            DeployedAt = result.Unchanged?.DeployedAt,
                         },
                         CliJsonContext.Default.DeploySummary);
+                    return 0;
+                }
+
+                if (result.Unchanged is { } unchanged)
+                {
+                    console.Line(parse.GetValue(quiet) ? result.ActivationCommand : PlanRenderer.Unchanged(unchanged));
+                    if (!parse.GetValue(quiet))
+                    {
+                        console.Line($"To activate:  {result.ActivationCommand}");
+                    }
+
                     return 0;
                 }
 
