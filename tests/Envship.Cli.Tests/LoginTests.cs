@@ -37,6 +37,38 @@ public sealed class LoginTests
     }
 
     [Fact]
+    public void With_a_credsStore_login_hands_the_credential_to_the_helper_and_logout_erases_it_there()
+    {
+        using var registry = RegistryServer.StartWithBasicAuth("ci", "right-pass");
+        using var dir = new TempDirectory();
+        var calls = dir.Combine("calls");
+        var helper = dir.WriteFile("bin/docker-credential-envshiptest", $$"""
+            #!/bin/sh
+            printf '%s ' "$1" >> '{{calls}}'
+            cat >> '{{calls}}'
+            echo >> '{{calls}}'
+            """);
+        File.SetUnixFileMode(helper, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var config = dir.WriteFile("docker/config.json", """{"credsStore":"envshiptest"}""");
+        var path = dir.Combine("bin") + ":" + Environment.GetEnvironmentVariable("PATH");
+
+        var login = Envship(dir, "right-pass", ["login", registry.Host, "-u", "ci", "--password-stdin"], path);
+        var logout = Envship(dir, "", ["logout", registry.Host], path);
+
+        Assert.True(login.ExitCode == 0, login.StdErr);
+        Assert.Contains("docker-credential-envshiptest", login.StdOut, StringComparison.Ordinal);
+        Assert.True(logout.ExitCode == 0, logout.StdErr);
+        var lines = File.ReadAllLines(calls);
+        Assert.Equal(2, lines.Length);
+        var stored = JsonNode.Parse(lines[0]["store ".Length..])!;
+        Assert.Equal(registry.Host, (string?)stored["ServerURL"]);
+        Assert.Equal("ci", (string?)stored["Username"]);
+        Assert.Equal("right-pass", (string?)stored["Secret"]);
+        Assert.Equal($"erase {registry.Host}", lines[1].TrimEnd());
+        Assert.DoesNotContain("right-pass", File.ReadAllText(config), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Login_gets_a_bearer_token_from_the_registrys_token_server()
     {
         using var issuer = new TokenIssuer("ci", "token-pass");
@@ -101,14 +133,17 @@ public sealed class LoginTests
     private static ProcessResult Login(TempDirectory dir, string host, string user, string password, params string[] extra) =>
         Envship(dir, password, ["login", host, "-u", user, "--password-stdin", .. extra]);
 
+    private static ProcessResult Envship(TempDirectory dir, string stdin, params string[] args) => Envship(dir, stdin, args, null);
+
     /// <summary>Runs the built envship with <paramref name="stdin"/> piped in (printf, no newline), DOCKER_CONFIG inside <paramref name="dir"/>.</summary>
-    private static ProcessResult Envship(TempDirectory dir, string stdin, params string[] args)
+    private static ProcessResult Envship(TempDirectory dir, string stdin, string[] args, string? path)
     {
         var assembly = Path.Combine(AppContext.BaseDirectory, "envship.dll");
         return ProcessRunner.Run("sh", ["-c", "printf '%s\\n' \"$ENVSHIP_TEST_STDIN\" | exec dotnet \"$@\"", "sh", assembly, .. args], environment: new Dictionary<string, string?>
         {
             ["DOCKER_CONFIG"] = dir.Combine("docker"),
             ["ENVSHIP_TEST_STDIN"] = stdin,
+            ["PATH"] = path ?? Environment.GetEnvironmentVariable("PATH"),
         });
     }
 

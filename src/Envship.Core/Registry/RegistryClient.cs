@@ -56,6 +56,7 @@ public sealed class RegistryClient : IDisposable
 
     public void Dispose()
     {
+        Authenticator.Dispose();
         if (_ownsHttp)
         {
             _http.Dispose();

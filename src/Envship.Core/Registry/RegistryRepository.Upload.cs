@@ -39,13 +39,17 @@ public sealed partial class RegistryRepository
         UploadSession? session = null;
         foreach (var from in mountFrom.Where(f => f != Name).Distinct(StringComparer.Ordinal))
         {
-            session = await TryMountAsync(blob, from, cancellationToken).ConfigureAwait(false);
-            if (session is null)
+            var (mounted, opened) = await TryMountAsync(blob, from, cancellationToken).ConfigureAwait(false);
+            if (mounted)
             {
                 return 0;
             }
 
-            break;
+            if (opened is not null)
+            {
+                session = opened;
+                break;
+            }
         }
 
         if (blob.Size > ChunkThreshold)
@@ -79,18 +83,34 @@ public sealed partial class RegistryRepository
         throw await RemoteFailure.FromResponseAsync(response, $"upload of blob {blob.Digest} to {Name}", cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Null when the registry mounted the blob; otherwise the upload session it opened instead.</summary>
-    private async Task<UploadSession?> TryMountAsync(OciDescriptor blob, string from, CancellationToken cancellationToken)
+    /// <summary>
+    /// Mounted; or the upload session the registry opened instead; or neither, when it refused the mount (no read
+    /// access to <paramref name="from"/>, mounts not supported): then the blob is simply uploaded.
+    /// </summary>
+    private async Task<(bool Mounted, UploadSession? Session)> TryMountAsync(OciDescriptor blob, string from, CancellationToken cancellationToken)
     {
         var uri = Client.Endpoint($"/v2/{Name}/blobs/uploads/?mount={Uri.EscapeDataString(blob.Digest)}&from={Uri.EscapeDataString(from)}");
-        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post, uri) { Content = Empty() },
-            push: true, cancellationToken, extraScopes: [RegistryAuthenticator.RepositoryScope(from, push: false)]).ConfigureAwait(false);
-        return response.StatusCode switch
+        HttpResponseMessage response;
+        try
         {
-            HttpStatusCode.Created => null,
-            HttpStatusCode.Accepted => Session(response),
-            _ => throw await RemoteFailure.FromResponseAsync(response, $"mount of blob {blob.Digest} from {from} into {Name}", cancellationToken).ConfigureAwait(false),
-        };
+            response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post, uri) { Content = Empty() },
+                push: true, cancellationToken, extraScopes: [RegistryAuthenticator.RepositoryScope(from, push: false)]).ConfigureAwait(false);
+        }
+        catch (EnvshipException ex) when (ex.Code == ExitCode.RegistryAuth)
+        {
+            return (false, null);
+        }
+
+        using (response)
+        {
+            return response.StatusCode switch
+            {
+                HttpStatusCode.Created => (true, null),
+                HttpStatusCode.Accepted => (false, Session(response)),
+                _ when (int)response.StatusCode is >= 400 and < 500 => (false, null),
+                _ => throw await RemoteFailure.FromResponseAsync(response, $"mount of blob {blob.Digest} from {from} into {Name}", cancellationToken).ConfigureAwait(false),
+            };
+        }
     }
 
     private async Task<UploadSession> StartUploadAsync(OciDescriptor blob, CancellationToken cancellationToken)

@@ -86,7 +86,7 @@ public sealed partial class RegistryRepository : IOciSource, IOciTarget, IDispos
                 throw await RemoteFailure.FromResponseAsync(response, $"blob {blob.Digest} in {Name}", cancellationToken).ConfigureAwait(false);
             }
 
-            var body = RemoteFailure.GuardReads(await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false), uri, response);
+            var body = RemoteFailure.GuardReads(await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false), uri, Client.Options, response);
             if (offset > 0 && response.StatusCode == HttpStatusCode.OK)
             {
                 // The server ignored Range: skip what the caller already has.
@@ -218,7 +218,7 @@ public sealed partial class RegistryRepository : IOciSource, IOciTarget, IDispos
         }
 
         var uri = response.RequestMessage!.RequestUri!;
-        await using var body = RemoteFailure.GuardReads(await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false), uri);
+        await using var body = RemoteFailure.GuardReads(await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false), uri, Client.Options);
         using var buffer = new MemoryStream();
         var chunk = new byte[81920];
         int n;

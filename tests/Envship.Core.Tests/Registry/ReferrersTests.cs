@@ -46,6 +46,33 @@ public sealed class ReferrersTests
         Assert.Single(await repository.GetReferrersAsync(subject.Digest, OciMediaTypes.Signature, CancellationToken.None));
     }
 
+    [Fact]
+    public async Task The_referrers_API_is_used_when_the_registry_has_it_following_pages_and_filtering_when_it_did_not()
+    {
+        var subject = "sha256:" + new string('a', 64);
+        var signature = new OciDescriptor { MediaType = OciMediaTypes.ImageManifest, Digest = "sha256:" + new string('b', 64), Size = 10, ArtifactType = OciMediaTypes.Signature };
+        var sbom = new OciDescriptor { MediaType = OciMediaTypes.ImageManifest, Digest = "sha256:" + new string('c', 64), Size = 11, ArtifactType = "application/vnd.example.sbom" };
+        var second = new OciDescriptor { MediaType = OciMediaTypes.ImageManifest, Digest = "sha256:" + new string('d', 64), Size = 12, ArtifactType = OciMediaTypes.Signature };
+        using var server = new LoopbackHttpServer(request =>
+        {
+            var page = request.Target.Contains("page=2", StringComparison.Ordinal) ? [second] : new[] { signature, sbom };
+            var headers = new Dictionary<string, string> { ["Content-Type"] = OciMediaTypes.ImageIndex };
+            if (!request.Target.Contains("page=2", StringComparison.Ordinal))
+            {
+                headers["Link"] = $"</v2/team/env/referrers/{subject}?page=2>; rel=\"next\"";
+            }
+
+            return new LoopbackResponse(200, new OciImageIndex { Manifests = page }.ToJson(), headers);
+        });
+        using var repository = RegistryRepository.Open(OciReference.Parse($"oci://127.0.0.1:{server.Port}/team/env:v1"), RemoteOptions.Default);
+
+        var found = await repository.GetReferrersAsync(subject, OciMediaTypes.Signature, CancellationToken.None);
+
+        Assert.Equal([signature.Digest, second.Digest], found.Select(d => d.Digest));
+        Assert.StartsWith($"/v2/team/env/referrers/{subject}?artifactType=application%2Fvnd.envship.signature.v1", server.Requests.First().Target, StringComparison.Ordinal);
+        Assert.Equal(2, server.Requests.Count);
+    }
+
     private static async Task<OciManifestBytes> PushReferrer(RegistryRepository repository, OciDescriptor subject, string artifactType, int seed)
     {
         var config = TestArtifacts.Describe(TestArtifacts.EmptyConfig, OciMediaTypes.Empty);

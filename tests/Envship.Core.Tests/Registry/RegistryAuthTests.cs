@@ -79,6 +79,83 @@ public sealed class RegistryAuthTests
     }
 
     [Fact]
+    public async Task Under_bearer_auth_every_blob_body_is_sent_once_and_never_refused()
+    {
+        using var issuer = new TokenIssuer("ci", "token-pass");
+        using var registry = RegistryServer.StartWithAuthConfig(issuer.AuthConfig);
+        using var proxy = new RefusingProxy(registry, _ => null);
+        using var repository = RegistryRepository.Open(OciReference.Parse($"oci://{proxy.Host}/team/env:v1"), new RemoteOptions { Username = "ci", Password = "token-pass" });
+        repository.ChunkThreshold = 30_000;
+        repository.ChunkSize = 10_000;
+        var small = TestArtifacts.RandomBytes(5_000, 50);
+        var large = TestArtifacts.RandomBytes(35_000, 51);
+
+        await repository.PushBlobAsync(TestArtifacts.Describe(small, OciMediaTypes.Layer), () => new MemoryStream(small), CancellationToken.None);
+        await repository.PushBlobAsync(TestArtifacts.Describe(large, OciMediaTypes.Layer), () => new MemoryStream(large), CancellationToken.None);
+
+        var withBody = proxy.Requests.Where(r => r.Body.Length > 0).ToList();
+        Assert.Equal(["PUT", "PATCH", "PATCH", "PATCH", "PATCH"], withBody.Select(r => r.Method));
+        Assert.Equal(small.Length + large.Length, withBody.Sum(r => r.Body.Length));
+        Assert.All(withBody, r => Assert.StartsWith("Bearer ", r.Header("Authorization"), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_token_server_on_https_with_a_private_CA_needs_ca_file()
+    {
+        using var certificates = TestCertificates.Create();
+        using var issuer = new TokenIssuer("ci", "token-pass", tls: certificates.Server);
+        using var registry = RegistryServer.StartWithAuthConfig(issuer.AuthConfig);
+        using var dir = new TempDirectory();
+        var caFile = dir.WriteFile("ca.pem", certificates.CaPem);
+        var reference = OciReference.Parse($"oci://{registry.Host}/team/env:v1");
+        Assert.StartsWith("https://", issuer.Realm, StringComparison.Ordinal);
+
+        using (var untrusting = RegistryRepository.Open(reference, new RemoteOptions { Username = "ci", Password = "token-pass" }))
+        {
+            var refused = await Assert.ThrowsAsync<EnvshipException>(() => untrusting.HasBlobAsync(TestArtifacts.Describe([1], OciMediaTypes.Layer), CancellationToken.None));
+            Assert.Equal(ExitCode.RemoteUnavailable, refused.Code);
+            Assert.Contains("--ca-file", refused.Message, StringComparison.Ordinal);
+        }
+
+        using var trusting = RegistryRepository.Open(reference, new RemoteOptions { Username = "ci", Password = "token-pass", CaFile = caFile });
+        var manifest = await RegistryRepositoryTests.PushEnvironment(trusting, 70);
+        Assert.Equal(manifest.Digest, (await trusting.GetManifestAsync("v1", CancellationToken.None)).Digest);
+    }
+
+    [Fact]
+    public async Task A_mount_from_a_repository_the_user_may_not_read_falls_back_to_an_upload()
+    {
+        using var issuer = new TokenIssuer("ci", "token-pass");
+        using var registry = RegistryServer.StartWithAuthConfig(issuer.AuthConfig);
+        var options = new RemoteOptions { Username = "ci", Password = "token-pass" };
+        using var secret = RegistryRepository.Open(OciReference.Parse($"oci://{registry.Host}/team/secret:v1"), options);
+        using var mine = RegistryRepository.Open(OciReference.Parse($"oci://{registry.Host}/team/env:v1"), options);
+        var content = TestArtifacts.RandomBytes(3_000, 80);
+        var blob = TestArtifacts.Describe(content, OciMediaTypes.Layer);
+        await secret.PushBlobAsync(blob, () => new MemoryStream(content), CancellationToken.None);
+        issuer.DeniedRepositories.Add("team/secret");
+
+        var sent = await mine.PushBlobAsync(blob, () => new MemoryStream(content), ["team/secret"], CancellationToken.None);
+
+        Assert.Equal(content.Length, sent);
+        Assert.True(await mine.HasBlobAsync(blob, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Parallel_first_requests_share_one_token()
+    {
+        using var issuer = new TokenIssuer("ci", "token-pass");
+        using var registry = RegistryServer.StartWithAuthConfig(issuer.AuthConfig);
+        using var repository = RegistryRepository.Open(OciReference.Parse($"oci://{registry.Host}/team/env:v1"), new RemoteOptions { Username = "ci", Password = "token-pass" });
+        var blobs = Enumerable.Range(0, 8).Select(i => TestArtifacts.Describe(TestArtifacts.RandomBytes(100, 60 + i), OciMediaTypes.Layer)).ToList();
+
+        var found = await Task.WhenAll(blobs.Select(b => repository.HasBlobAsync(b, CancellationToken.None)));
+
+        Assert.All(found, Assert.False);
+        Assert.Single(issuer.Requests);
+    }
+
+    [Fact]
     public async Task Bearer_with_a_wrong_password_is_refused_at_the_token_server_naming_the_host_and_the_fix()
     {
         using var issuer = new TokenIssuer("ci", "token-pass");

@@ -31,6 +31,49 @@ public sealed class RegistryRepositoryTests
     }
 
     [Fact]
+    public async Task A_server_that_ignores_Range_is_read_from_the_start_and_the_offset_skipped()
+    {
+        var content = TestArtifacts.RandomBytes(70_000, 12);
+        var blob = TestArtifacts.Describe(content, OciMediaTypes.Layer);
+        using var server = new LoopbackHttpServer(_ => new LoopbackResponse(200, content));
+        using var repository = RegistryRepository.Open(OciReference.Parse($"oci://127.0.0.1:{server.Port}/team/env:v1"), RemoteOptions.Default);
+
+        var tail = await ReadAll(await repository.OpenBlobAsync(blob, 65_000, CancellationToken.None));
+
+        Assert.Equal(content[65_000..], tail);
+        Assert.Equal("bytes=65000-", Assert.Single(server.Requests).Header("Range"));
+    }
+
+    [Fact]
+    public async Task A_transfer_cut_mid_blob_is_remote_unavailable_naming_the_host_and_the_offset()
+    {
+        var content = TestArtifacts.RandomBytes(40_000, 13);
+        var blob = TestArtifacts.Describe(content, OciMediaTypes.Layer);
+        using var server = new LoopbackHttpServer(_ => new LoopbackResponse(200, content[..10_000]) { AnnouncedLength = content.Length });
+        using var repository = RegistryRepository.Open(OciReference.Parse($"oci://127.0.0.1:{server.Port}/team/env:v1"), RemoteOptions.Default);
+
+        var dropped = await Assert.ThrowsAsync<EnvshipException>(async () => await ReadAll(await repository.OpenBlobAsync(blob, 0, CancellationToken.None)));
+
+        Assert.Equal(ExitCode.RemoteUnavailable, dropped.Code);
+        Assert.Contains($"127.0.0.1:{server.Port} dropped after 10000 bytes", dropped.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_transfer_that_stalls_is_remote_unavailable_instead_of_hanging()
+    {
+        var content = TestArtifacts.RandomBytes(40_000, 14);
+        var blob = TestArtifacts.Describe(content, OciMediaTypes.Layer);
+        using var server = new LoopbackHttpServer(_ => new LoopbackResponse(200, content[..5_000]) { AnnouncedLength = content.Length, Stall = true });
+        using var repository = RegistryRepository.Open(OciReference.Parse($"oci://127.0.0.1:{server.Port}/team/env:v1"), new RemoteOptions { StallTimeout = TimeSpan.FromMilliseconds(300) });
+
+        var stalled = await Assert.ThrowsAsync<EnvshipException>(async () => await ReadAll(await repository.OpenBlobAsync(blob, 0, CancellationToken.None)));
+
+        Assert.Equal(ExitCode.RemoteUnavailable, stalled.Code);
+        Assert.Contains("stalled", stalled.Message, StringComparison.Ordinal);
+        Assert.Contains("after 5000 bytes", stalled.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_blob_in_another_repository_is_mounted_without_sending_its_bytes()
     {
         using var registry = RegistryServer.StartAnonymous();

@@ -16,6 +16,12 @@ public sealed record LoopbackRequest(string Method, string Target, IReadOnlyDict
 /// <summary>An answer for <see cref="LoopbackHttpServer"/> to send.</summary>
 public sealed record LoopbackResponse(int Status, byte[] Body, IReadOnlyDictionary<string, string>? Headers = null)
 {
+    /// <summary>The Content-Length to announce when it is not the body's (a transfer cut short); null for the body's.</summary>
+    public long? AnnouncedLength { get; init; }
+
+    /// <summary>Keep the connection open after the body instead of closing it (a server that stalls).</summary>
+    public bool Stall { get; init; }
+
     public static LoopbackResponse Text(int status, string body, IReadOnlyDictionary<string, string>? headers = null) =>
         new(status, Encoding.UTF8.GetBytes(body), headers);
 }
@@ -92,7 +98,7 @@ public sealed class LoopbackHttpServer : IDisposable
                     Requests.Enqueue(request);
                     var response = _handler(request);
                     var head = new StringBuilder();
-                    head.Append(CultureInvariant($"HTTP/1.1 {response.Status} X\r\nContent-Length: {response.Body.Length}\r\nConnection: close\r\n"));
+                    head.Append(CultureInvariant($"HTTP/1.1 {response.Status} X\r\nContent-Length: {response.AnnouncedLength ?? response.Body.Length}\r\nConnection: close\r\n"));
                     foreach (var (name, value) in response.Headers ?? new Dictionary<string, string>())
                     {
                         head.Append(CultureInvariant($"{name}: {value}\r\n"));
@@ -106,9 +112,13 @@ public sealed class LoopbackHttpServer : IDisposable
                     }
 
                     await stream.FlushAsync();
+                    if (response.Stall)
+                    {
+                        await Task.Delay(Timeout.Infinite, _stop.Token);
+                    }
                 }
             }
-            catch (Exception ex) when (ex is IOException or System.Security.Authentication.AuthenticationException or ObjectDisposedException)
+            catch (Exception ex) when (ex is IOException or System.Security.Authentication.AuthenticationException or ObjectDisposedException or OperationCanceledException)
             {
                 // The client hung up or refused our certificate: that is what some tests want.
             }

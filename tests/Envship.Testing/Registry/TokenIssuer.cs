@@ -24,7 +24,8 @@ public sealed class TokenIssuer : IDisposable
     /// <param name="password">Its password.</param>
     /// <param name="refreshToken">An identity token accepted in an OAuth2 refresh_token POST, if any.</param>
     /// <param name="accessTokenField">Answer with <c>access_token</c> instead of <c>token</c>.</param>
-    public TokenIssuer(string user = "ci", string password = "token-pass", string? refreshToken = null, bool accessTokenField = false)
+    /// <param name="tls">Serve the realm over https with this certificate.</param>
+    public TokenIssuer(string user = "ci", string password = "token-pass", string? refreshToken = null, bool accessTokenField = false, X509Certificate2? tls = null)
     {
         User = user;
         Password = password;
@@ -32,8 +33,11 @@ public sealed class TokenIssuer : IDisposable
         var now = DateTimeOffset.UtcNow;
         _certificate = request.CreateSelfSigned(now.AddDays(-1), now.AddDays(30));
         RootCertBundle = _dir.WriteFile("token-root.pem", _certificate.ExportCertificatePem());
-        _server = new LoopbackHttpServer(r => Answer(r, refreshToken, accessTokenField));
+        _server = new LoopbackHttpServer(r => Answer(r, refreshToken, accessTokenField), tls);
     }
+
+    /// <summary>Repositories no one gets any access to (a mount source the user may not read).</summary>
+    public ISet<string> DeniedRepositories { get; } = new HashSet<string>(StringComparer.Ordinal);
 
     public string User { get; }
     public string Password { get; }
@@ -98,6 +102,11 @@ public sealed class TokenIssuer : IDisposable
             var first = scope.IndexOf(':', StringComparison.Ordinal);
             var last = scope.LastIndexOf(':');
             if (first < 0 || last <= first)
+            {
+                continue;
+            }
+
+            if (DeniedRepositories.Contains(scope[(first + 1)..last]))
             {
                 continue;
             }

@@ -28,7 +28,7 @@ public static class CredentialHelper
             }
 
             throw new EnvshipException(ExitCode.RegistryAuth,
-                $"{ProgramName(helper)} get failed for {registry} (exit {exitCode}: {Trim(error.Length > 0 ? error : output)}): fix the helper, or run 'envship login {registry}'.");
+                $"{ProgramName(helper)} get failed for {registry} (exit {exitCode}: {Trim(error.Length > 0 ? error : output)}): fix the helper, or run 'envship login {registry} -u USER --password-stdin'.");
         }
 
         HelperCredential? answer;

@@ -99,13 +99,13 @@ public static class DockerConfig
             }
             catch (FormatException ex)
             {
-                throw new EnvshipException(ExitCode.RegistryAuth, $"the 'auth' entry in {source} is not base64 of USER:PASSWORD: run 'envship login' again.", ex);
+                throw new EnvshipException(ExitCode.RegistryAuth, $"the 'auth' entry in {source} is not base64 of USER:PASSWORD: log in again with 'envship login HOST -u USER --password-stdin'.", ex);
             }
 
             var colon = decoded.IndexOf(':', StringComparison.Ordinal);
             if (colon < 0)
             {
-                throw new EnvshipException(ExitCode.RegistryAuth, $"the 'auth' entry in {source} has no ':' between user and password: run 'envship login' again.");
+                throw new EnvshipException(ExitCode.RegistryAuth, $"the 'auth' entry in {source} has no ':' between user and password: log in again with 'envship login HOST -u USER --password-stdin'.");
             }
 
             user = decoded[..colon];

@@ -9,13 +9,16 @@ namespace Envship.Core.Registry.Auth;
 /// credential, or a Bearer token for the request's scopes, cached per scope until it expires; the request is
 /// retried once. It knows nothing about manifests or blobs: callers say the scopes a request needs.
 /// </summary>
-public sealed class RegistryAuthenticator
+public sealed class RegistryAuthenticator : IDisposable
 {
     private readonly HttpClient _http;
     private readonly string _registry;
     private readonly Uri _pingUri;
     private readonly Lazy<Task<RegistryCredential?>> _credential;
     private readonly ConcurrentDictionary<string, BearerToken> _tokens = new(StringComparer.Ordinal);
+
+    // One token fetch at a time: parallel layer downloads that all meet their first 401 together share one token.
+    private readonly SemaphoreSlim _fetching = new(1, 1);
     private volatile AuthChallenge? _challenge;
     private volatile bool _pinged;
 
@@ -48,10 +51,10 @@ public sealed class RegistryAuthenticator
             await PingAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        var sentAuthorization = false;
+        string? sent;
         using (var first = create())
         {
-            sentAuthorization = await AuthorizeAsync(first, scopes, cancellationToken).ConfigureAwait(false);
+            sent = await AuthorizeAsync(first, scopes, cancellationToken).ConfigureAwait(false);
             var response = await _http.SendAsync(first, completion, cancellationToken).ConfigureAwait(false);
             if (response.StatusCode != HttpStatusCode.Unauthorized || !replayable)
             {
@@ -69,21 +72,21 @@ public sealed class RegistryAuthenticator
             if (challenge.IsBearer)
             {
                 var wanted = scopes.Concat(challenge.Parameter("scope") is { } s ? s.Split(' ', StringSplitOptions.RemoveEmptyEntries) : []).Distinct().ToList();
-                _tokens[Key(scopes)] = await FetchTokenAsync(challenge, wanted, cancellationToken).ConfigureAwait(false);
+                await TokenForAsync(challenge, scopes, wanted, rejected: sent, cancellationToken).ConfigureAwait(false);
             }
-            else if (sentAuthorization || await _credential.Value.ConfigureAwait(false) is null)
+            else if (sent is not null || await _credential.Value.ConfigureAwait(false) is null)
             {
-                throw await DeniedAsync(scopes, sentAuthorization).ConfigureAwait(false);
+                throw await DeniedAsync(scopes, sent is not null).ConfigureAwait(false);
             }
         }
 
         using var retry = create();
-        sentAuthorization = await AuthorizeAsync(retry, scopes, cancellationToken).ConfigureAwait(false);
+        sent = await AuthorizeAsync(retry, scopes, cancellationToken).ConfigureAwait(false);
         var retried = await _http.SendAsync(retry, completion, cancellationToken).ConfigureAwait(false);
         if (retried.StatusCode == HttpStatusCode.Unauthorized)
         {
             retried.Dispose();
-            throw await DeniedAsync(scopes, sentAuthorization).ConfigureAwait(false);
+            throw await DeniedAsync(scopes, sent is not null).ConfigureAwait(false);
         }
 
         return retried;
@@ -121,12 +124,13 @@ public sealed class RegistryAuthenticator
         _pinged = true;
     }
 
-    private async Task<bool> AuthorizeAsync(HttpRequestMessage request, IReadOnlyList<string> scopes, CancellationToken cancellationToken)
+    /// <summary>Puts the Authorization the registry wants on <paramref name="request"/>; returns its value, or null when it goes anonymously.</summary>
+    private async Task<string?> AuthorizeAsync(HttpRequestMessage request, IReadOnlyList<string> scopes, CancellationToken cancellationToken)
     {
         var challenge = _challenge;
         if (challenge is null)
         {
-            return false;
+            return null;
         }
 
         if (challenge.IsBasic)
@@ -134,29 +138,49 @@ public sealed class RegistryAuthenticator
             var credential = await _credential.Value.ConfigureAwait(false);
             if (credential?.HasPassword != true)
             {
-                return false;
+                return null;
             }
 
             request.Headers.Authorization = TokenClient.BasicHeader(credential);
-            return true;
+            return request.Headers.Authorization.Parameter;
         }
 
-        var key = Key(scopes);
-        if (!_tokens.TryGetValue(key, out var token) || token.Expires <= DateTimeOffset.UtcNow)
-        {
-            token = await FetchTokenAsync(challenge, scopes, cancellationToken).ConfigureAwait(false);
-            _tokens[key] = token;
-        }
-
+        var token = await TokenForAsync(challenge, scopes, scopes, rejected: null, cancellationToken).ConfigureAwait(false);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.Value);
-        return true;
+        return token.Value;
     }
 
-    private async Task<BearerToken> FetchTokenAsync(AuthChallenge challenge, IReadOnlyList<string> scopes, CancellationToken cancellationToken)
+    /// <summary>The cached token for <paramref name="scopes"/> unless it expired or is the one just <paramref name="rejected"/>; else a new one for <paramref name="requested"/>.</summary>
+    private async Task<BearerToken> TokenForAsync(AuthChallenge challenge, IReadOnlyList<string> scopes, IReadOnlyList<string> requested, string? rejected,
+        CancellationToken cancellationToken)
     {
-        var credential = await _credential.Value.ConfigureAwait(false);
-        return await TokenClient.FetchAsync(_http, _registry, challenge, scopes, credential, cancellationToken).ConfigureAwait(false);
+        var key = Key(scopes);
+        if (Usable(key, rejected) is { } cached)
+        {
+            return cached;
+        }
+
+        await _fetching.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (Usable(key, rejected) is { } fetchedMeanwhile)
+            {
+                return fetchedMeanwhile;
+            }
+
+            var credential = await _credential.Value.ConfigureAwait(false);
+            var token = await TokenClient.FetchAsync(_http, _registry, challenge, requested, credential, cancellationToken).ConfigureAwait(false);
+            _tokens[key] = token;
+            return token;
+        }
+        finally
+        {
+            _fetching.Release();
+        }
     }
+
+    private BearerToken? Usable(string key, string? rejected) =>
+        _tokens.TryGetValue(key, out var token) && token.Expires > DateTimeOffset.UtcNow && token.Value != rejected ? token : null;
 
     private async Task<EnvshipException> DeniedAsync(IReadOnlyList<string> scopes, bool sentAuthorization)
     {
@@ -165,12 +189,12 @@ public sealed class RegistryAuthenticator
         if (credential is null)
         {
             return new EnvshipException(ExitCode.RegistryAuth,
-                $"{_registry} wants credentials for {what} and none are stored for it: run 'envship login {_registry}' (or add it to the docker config.json).");
+                $"{_registry} wants credentials for {what} and none are stored for it: run 'envship login {_registry} -u USER --password-stdin' (or add it to the docker config.json).");
         }
 
         return new EnvshipException(ExitCode.RegistryAuth, sentAuthorization
-            ? $"{_registry} refused {credential.Describe()} for {what}: check the user name, the password and this user's rights, then run 'envship login {_registry}'."
-            : $"{_registry} wants credentials for {what}, but {credential.Describe()} has no password envship can send: run 'envship login {_registry}'.");
+            ? $"{_registry} refused {credential.Describe()} for {what}: check the user name, the password and this user's rights, then run 'envship login {_registry} -u USER --password-stdin'."
+            : $"{_registry} wants credentials for {what}, but {credential.Describe()} has no password envship can send: run 'envship login {_registry} -u USER --password-stdin'.");
     }
 
     private static string Describe(IReadOnlyList<string> scopes)
@@ -188,4 +212,6 @@ public sealed class RegistryAuthenticator
     }
 
     private static string Key(IReadOnlyList<string> scopes) => string.Join(' ', scopes.Order(StringComparer.Ordinal));
+
+    public void Dispose() => _fetching.Dispose();
 }

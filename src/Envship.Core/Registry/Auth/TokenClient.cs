@@ -38,8 +38,8 @@ internal static class TokenClient
             var detail = await RemoteFailure.ErrorDetailAsync(response, cancellationToken).ConfigureAwait(false);
             var said = detail is null ? "" : $" ({detail})";
             throw new EnvshipException(ExitCode.RegistryAuth, credential is null
-                ? $"the token server of {registry} ({realmUri.GetLeftPart(UriPartial.Path)}) wants credentials{said}: run 'envship login {registry}'."
-                : $"the token server of {registry} ({realmUri.GetLeftPart(UriPartial.Path)}) refused {credential.Describe()}{said}: check the user name and password, then run 'envship login {registry}'.");
+                ? $"the token server of {registry} ({realmUri.GetLeftPart(UriPartial.Path)}) wants credentials{said}: run 'envship login {registry} -u USER --password-stdin'."
+                : $"the token server of {registry} ({realmUri.GetLeftPart(UriPartial.Path)}) refused {credential.Describe()}{said}: check the user name and password, then run 'envship login {registry} -u USER --password-stdin'.");
         }
 
         if (!response.IsSuccessStatusCode)

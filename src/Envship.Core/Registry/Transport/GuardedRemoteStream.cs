@@ -1,7 +1,7 @@
 namespace Envship.Core.Registry.Transport;
 
 /// <summary>A response body whose read failures (a connection dropped mid-transfer) become <see cref="ExitCode.RemoteUnavailable"/> errors naming the source and the offset.</summary>
-internal sealed class GuardedRemoteStream(Stream inner, Uri source, IDisposable? owner = null) : Stream
+internal sealed class GuardedRemoteStream(Stream inner, Uri source, TimeSpan stallTimeout, IDisposable? owner = null) : Stream
 {
     private long _read;
 
@@ -20,15 +20,16 @@ internal sealed class GuardedRemoteStream(Stream inner, Uri source, IDisposable?
 
     public override int Read(Span<byte> buffer)
     {
+        var rented = System.Buffers.ArrayPool<byte>.Shared.Rent(buffer.Length);
         try
         {
-            var n = inner.Read(buffer);
-            _read += n;
+            var n = ReadAsync(rented.AsMemory(0, buffer.Length), CancellationToken.None).AsTask().GetAwaiter().GetResult();
+            rented.AsSpan(0, n).CopyTo(buffer);
             return n;
         }
-        catch (Exception ex) when (ex is IOException or HttpRequestException)
+        finally
         {
-            throw Dropped(ex);
+            System.Buffers.ArrayPool<byte>.Shared.Return(rented);
         }
     }
 
@@ -37,11 +38,19 @@ internal sealed class GuardedRemoteStream(Stream inner, Uri source, IDisposable?
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
+        // A peer that vanishes without a FIN (a pulled cable, a NAT that forgot us) would block a read forever.
+        using var stall = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        stall.CancelAfter(stallTimeout);
         try
         {
-            var n = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+            var n = await inner.ReadAsync(buffer, stall.Token).ConfigureAwait(false);
             _read += n;
             return n;
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new EnvshipException(ExitCode.RemoteUnavailable,
+                $"the transfer from {source.GetLeftPart(UriPartial.Authority)} stalled: no data for {stallTimeout.TotalSeconds:0.#} s after {_read} bytes of {source.AbsolutePath}; check the network, then retry.", ex);
         }
         catch (Exception ex) when (ex is IOException or HttpRequestException)
         {

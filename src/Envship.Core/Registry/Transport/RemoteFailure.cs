@@ -49,15 +49,19 @@ public static class RemoteFailure
         return response.StatusCode switch
         {
             HttpStatusCode.NotFound => new EnvshipException(ExitCode.RemoteNotFound, $"{authority} has no {what}{said}: check the name, the tag or the digest."),
-            HttpStatusCode.Unauthorized => new EnvshipException(ExitCode.RegistryAuth, $"{authority} wants credentials for {what}{said}: run 'envship login {host}'."),
-            HttpStatusCode.Forbidden => new EnvshipException(ExitCode.RegistryAuth, $"{authority} denied access to {what}{said}: ask for access rights, or log in as another user with 'envship login {host}'."),
+            HttpStatusCode.Unauthorized => new EnvshipException(ExitCode.RegistryAuth, $"{authority} wants credentials for {what}{said}: run 'envship login {host} -u USER --password-stdin'."),
+            HttpStatusCode.Forbidden => new EnvshipException(ExitCode.RegistryAuth, $"{authority} denied access to {what}{said}: ask for access rights, or log in as another user with 'envship login {host} -u USER --password-stdin'."),
             _ when status >= 500 => new EnvshipException(ExitCode.RemoteUnavailable, $"{authority} failed with HTTP {status} for {what}{said}: the server has a problem; retry later."),
             _ => new EnvshipException(ExitCode.RemoteUnavailable, $"{authority} answered HTTP {status} to a request for {what}{said}: the server does not speak the protocol envship expects."),
         };
     }
 
-    /// <summary>Maps read failures of a response body (a dropped transfer) to <see cref="ExitCode.RemoteUnavailable"/>; disposing the stream disposes <paramref name="owner"/> (the response).</summary>
-    public static Stream GuardReads(Stream body, Uri source, IDisposable? owner = null) => new GuardedRemoteStream(body, source, owner);
+    /// <summary>Maps read failures of a response body (a dropped or stalled transfer) to <see cref="ExitCode.RemoteUnavailable"/>; disposing the stream disposes <paramref name="owner"/> (the response).</summary>
+    public static Stream GuardReads(Stream body, Uri source, RemoteOptions options, IDisposable? owner = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new GuardedRemoteStream(body, source, options.StallTimeout, owner);
+    }
 
     /// <summary>The distribution spec's error body (<c>{"errors":[{"code","message"}]}</c>), or the start of a plain-text body.</summary>
     internal static async Task<string?> ErrorDetailAsync(HttpResponseMessage response, CancellationToken cancellationToken)

@@ -24,5 +24,8 @@ public sealed record RemoteOptions
     /// <summary>How long a TCP connect plus TLS handshake may take.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long a response body may send nothing before the transfer counts as dropped.</summary>
+    public TimeSpan StallTimeout { get; init; } = TimeSpan.FromMinutes(2);
+
     public static RemoteOptions Default { get; } = new();
 }
