@@ -75,13 +75,26 @@ public static class Deployer
     public static DeployResult Deploy(DeployOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var destination = NormalizePrefix(options.Destination);
+        _ = NormalizePrefix(options.Destination);
         var signature = SignatureGate.Check(options, cancellationToken);
-        using var reader = ArchiveReader.Open(options.ArchivePath);
-        // ArchiveReader.Open has validated the manifest; a second pass over 50k entries only delays the first write.
+        using var reader = ArchiveDeploySource.Open(options.ArchivePath);
+        return Deploy(reader, options, signature, cancellationToken);
+    }
+
+    /// <summary>
+    /// The one deploy path every source takes (an archive, a registry's layers): the members come from
+    /// <paramref name="reader"/>, whose manifest is already validated, and <paramref name="signature"/>
+    /// is what the caller's signature gate verified before any member was read.
+    /// </summary>
+    public static DeployResult Deploy(IDeploySource reader, DeployOptions options, VerifiedSignature? signature, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        ArgumentNullException.ThrowIfNull(options);
+        var destination = NormalizePrefix(options.Destination);
+        // The source has validated the manifest; a second pass over 50k entries only delays the first write.
         var manifest = reader.Manifest;
         _ = CheckDestinationIsFree(destination, options);
-        var plan = Preflight.Run(manifest, options.ArchivePath, destination, options);
+        var plan = Preflight.Run(manifest, reader.Location, destination, options);
         var warnings = plan.Warnings;
 
         var layout = new DeployLayout(destination);
@@ -119,7 +132,7 @@ public static class Deployer
                 EnvshipVersion = EnvshipVersion,
                 Destination = destination,
                 DeployedAt = DateTimeOffset.UtcNow,
-                ArchivePath = Path.GetFullPath(options.ArchivePath),
+                ArchivePath = reader.Origin,
                 ManifestSha256 = digest,
                 ArchiveFormat = reader.Format,
                 Files = hashes,
@@ -130,7 +143,8 @@ public static class Deployer
                 Manifest = plan.Policy.Apply(manifest),
                 SignerKeyId = signature?.KeyId,
             }.Save(staging);
-            SharedInstall.Adopt(staging, [.. added, ".envship", Receipt.RelativePath], plan.Policy);
+            var records = reader.WriteRecords(staging);
+            SharedInstall.Adopt(staging, [.. added, ".envship", Receipt.RelativePath, .. records], plan.Policy);
             TreeSwitch.Prepare(layout, staging, replacing);
             extractor.FinishDirectories();
             cancellationToken.ThrowIfCancellationRequested();
