@@ -43,6 +43,9 @@ public sealed record DeploySummary(
 
     /// <summary>When DEST's current tree was deployed, for an unchanged deploy.</summary>
     public DateTimeOffset? DeployedAt { get; init; }
+
+    /// <summary>For oci:// and oci-layout: deploys, the bytes fetched and reused and where each layer came from.</summary>
+    public Commands.TransferSummary? Transfer { get; init; }
 }
 
 /// <summary><c>deploy --dry-run --json</c> when DEST already holds the archive's manifest: a deploy would write nothing.</summary>
@@ -74,6 +77,9 @@ public sealed record DryRunSummary(
     }
 
     public IReadOnlyList<KeptString> KeptStrings { get; init; } = [];
+
+    /// <summary>For oci:// and oci-layout: sources, the bytes fetched and reused and where each layer came from.</summary>
+    public Commands.TransferSummary? Transfer { get; init; }
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true, UseStringEnumConverter = true)]
