@@ -49,6 +49,13 @@ public sealed class LayeredEnvironments : IDisposable
 
     public string Reference(string tag, string repository = "envs/demo") => $"oci://{Registry.Host}/{repository}:{tag}";
 
+    /// <summary>The manifest's bytes as the registry holds them under <paramref name="tag"/>, and their digest.</summary>
+    public OciManifestBytes ManifestBytes(string tag)
+    {
+        using var repository = RegistryRepository.Open(OciReference.Parse(Reference(tag)), RemoteOptions.Default);
+        return repository.GetManifestAsync(tag, CancellationToken.None).GetAwaiter().GetResult();
+    }
+
     public static string Title(OciDescriptor layer) => layer.Annotations![OciAnnotations.Title];
 
     /// <summary>The bytes a v1-to-v2 update needs at most: the layers v1 lacks, the config and the manifest.</summary>
