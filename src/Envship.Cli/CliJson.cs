@@ -46,6 +46,9 @@ public sealed record DeploySummary(
 
     /// <summary>For oci:// and oci-layout: deploys, the bytes fetched and reused and where each layer came from.</summary>
     public Commands.TransferSummary? Transfer { get; init; }
+
+    /// <summary>Requests, resumes and bytes of an https:// ARCHIVE; null for a local one.</summary>
+    public Core.Https.DownloadReport? Download { get; init; }
 }
 
 /// <summary><c>deploy --dry-run --json</c> when DEST already holds the archive's manifest: a deploy would write nothing.</summary>

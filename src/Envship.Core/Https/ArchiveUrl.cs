@@ -1,3 +1,5 @@
+using Envship.Core.Registry.Transport;
+
 namespace Envship.Core.Https;
 
 /// <summary>An archive named by URL: https anywhere, plain http only to this machine unless <c>--insecure</c>.</summary>
@@ -23,13 +25,7 @@ public static class ArchiveUrl
             throw new EnvshipException(ExitCode.Usage, $"{Redacted(url)}: credentials in the URL would be written to the receipt and shown by 'envship history'; nothing was fetched. Serve the archive without them.");
         }
 
-        if (url.Scheme == Uri.UriSchemeHttp && !insecure && !url.IsLoopback)
-        {
-            throw new EnvshipException(
-                ExitCode.Usage,
-                $"{url}: plain http:// is accepted only to this machine (loopback): anyone on the path could read or change the archive. Serve it over https://, or pass --insecure to fetch it anyway (pair it with --verify-key to keep a check on the content).");
-        }
-
+        RemoteHttp.CheckScheme(url, new RemoteOptions { Insecure = insecure });
         return url;
     }
 

@@ -1,20 +1,24 @@
 using Envship.Core.Archive;
 using Envship.Core.Deploy;
+using Envship.Core.Registry.Transport;
 
 namespace Envship.Core.Https;
 
 /// <summary>Where downloads go and how the server is reached.</summary>
 public sealed record HttpsOptions
 {
-    public required TransportOptions Transport { get; init; }
+    public required RemoteOptions Remote { get; init; }
 
     /// <summary>The downloads cache, <c>$XDG_CACHE_HOME/envship/downloads</c> by default: one directory per URL.</summary>
     public required string DownloadDirectory { get; init; }
     public IProgress<DownloadProgress>? Progress { get; init; }
+
+    /// <summary><c>$XDG_CACHE_HOME/envship/downloads</c>, else <c>~/.cache/envship/downloads</c>.</summary>
+    public static string DefaultDownloadDirectory(string? xdgCacheHome, string home) => DownloadCache.DefaultRoot(xdgCacheHome, home);
 }
 
-/// <summary>What crossing the network took: requests sent, how many resumed, bytes the archive has.</summary>
-public sealed record DownloadReport(string Url, int Requests, int Resumed, long ArchiveBytes, bool ManifestOnly);
+/// <summary>What crossing the network took: requests sent, how many resumed with a Range, body bytes received in this run, and whether only the head was needed.</summary>
+public sealed record DownloadReport(string Url, int Requests, int Resumed, long BytesReceived, bool ManifestOnly);
 
 public sealed record HttpsDeployResult(DeployResult Deploy, DownloadReport Download);
 
@@ -71,7 +75,7 @@ public static class HttpsDeploy
     private static TOut Run<T, TOut>(string url, DeployOptions options, HttpsOptions https, Func<string, CurrentHead?, T?> act, Func<T, DownloadReport, TOut> wrap, CancellationToken cancellationToken)
         where T : class
     {
-        var uri = ArchiveUrl.Parse(url, https.Transport.Insecure);
+        var uri = ArchiveUrl.Parse(url, https.Remote.Insecure);
         var destination = Deployer.NormalizePrefix(options.Destination);
         var wantsSignature = options.VerifyKeys.Count > 0;
         if (!wantsSignature)
@@ -79,7 +83,7 @@ public static class HttpsDeploy
             _ = SignatureGate.Check(options with { ArchivePath = uri.ToString() }, cancellationToken);
         }
 
-        using var client = new HttpClient(HttpsTransport.CreateHandler(https.Transport)) { Timeout = Timeout.InfiniteTimeSpan };
+        using var client = RemoteHttp.CreateClient(https.Remote);
         using var cache = DownloadCache.Open(https.DownloadDirectory, uri);
         var finished = false;
         try
@@ -92,15 +96,30 @@ public static class HttpsDeploy
             CurrentHead? head = null;
             var download = new ResumableDownload(client, uri, cache.PartPath, https.Progress)
             {
-                OnHead = wantsSignature || options.Redeploy ? null : part => (head = ReadHead(part, destination, options)) is not null,
             };
+            if (!wantsSignature && !options.Redeploy)
+            {
+                download.OnHead = part =>
+                {
+                    var (read, current) = ReadHead(part, destination, options);
+                    head = current;
+                    if (read && current is null)
+                    {
+                        // The manifest is in and DEST does not hold it: the rest of the file is needed, no more looks.
+                        download.OnHead = null;
+                    }
+
+                    return current is not null;
+                };
+            }
+
             var complete = Fetch(download, uri, cancellationToken);
             try
             {
                 if (!complete && act(cache.PartPath, head) is { } early)
                 {
                     finished = true;
-                    return wrap(early, new DownloadReport(uri.ToString(), download.Requests, download.Resumed, head!.Value.Reader.Manifest.Summary.TotalBytes, ManifestOnly: true));
+                    return wrap(early, new DownloadReport(uri.ToString(), download.Requests, download.Resumed, download.BytesReceived, ManifestOnly: true));
                 }
             }
             finally
@@ -117,7 +136,7 @@ public static class HttpsDeploy
             cache.Complete();
             finished = true;
             var result = Localized(() => act(cache.ArchivePath, null)!, cache.ArchivePath, uri);
-            return wrap(result, new DownloadReport(uri.ToString(), download.Requests, download.Resumed, new FileInfo(cache.ArchivePath).Length, ManifestOnly: false));
+            return wrap(result, new DownloadReport(uri.ToString(), download.Requests, download.Resumed, download.BytesReceived, ManifestOnly: false));
         }
         finally
         {
@@ -137,12 +156,12 @@ public static class HttpsDeploy
         }
         catch (HttpRequestException ex)
         {
-            throw HttpsTransport.Unreachable(uri, ex);
+            throw RemoteFailure.Unreachable(uri, ex);
         }
     }
 
-    /// <summary>The manifest from the head of the partial download, kept when DEST's receipt already names it; null otherwise.</summary>
-    private static CurrentHead? ReadHead(string partPath, string destination, DeployOptions options)
+    /// <summary>Whether the manifest at the head of the partial download could be read, and the reader, kept when DEST's receipt already names it.</summary>
+    private static (bool Read, CurrentHead? Head) ReadHead(string partPath, string destination, DeployOptions options)
     {
         ArchiveReader? reader = null;
         try
@@ -152,8 +171,10 @@ public static class HttpsDeploy
             {
                 var kept = new CurrentHead(destination, reader, current);
                 reader = null;
-                return kept;
+                return (true, kept);
             }
+
+            return (true, null);
         }
         catch (EnvshipException)
         {
@@ -164,7 +185,7 @@ public static class HttpsDeploy
             reader?.Dispose();
         }
 
-        return null;
+        return (false, null);
     }
 
     /// <summary>Errors name the URL, not the cache file that is about to be removed.</summary>

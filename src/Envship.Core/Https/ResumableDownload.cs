@@ -28,12 +28,15 @@ internal sealed partial class ResumableDownload(HttpClient client, Uri url, stri
     /// <summary>Failed requests in a row, none of which brought a byte, before the download gives up.</summary>
     public const int MaxFailuresWithoutProgress = 5;
     private const int BufferBytes = 1 << 20;
+    private const long FirstHeadCheck = 256 * 1024;
     private static readonly TimeSpan _idleTimeout = TimeSpan.FromSeconds(60);
+
+    private bool _answered;
 
     private string ValidatorPath => partPath + ".json";
 
     /// <summary>
-    /// Called as the partial file grows (at 1, 4, 16… MiB and at the end) with its path; returning true stops the
+    /// Called as the partial file grows (at 256 KiB, 1 MiB, 4 MiB…) with its path; returning true stops the
     /// download there. Lets a caller read the archive's manifest before the rest has arrived.
     /// </summary>
     public Func<string, bool>? OnHead { get; set; }
@@ -41,6 +44,9 @@ internal sealed partial class ResumableDownload(HttpClient client, Uri url, stri
     /// <summary>Requests sent, and how many of them resumed with a Range: for tests and the JSON summary.</summary>
     public int Requests { get; private set; }
     public int Resumed { get; private set; }
+
+    /// <summary>Body bytes that crossed the network in this run (a resumed run counts only what it fetched).</summary>
+    public long BytesReceived { get; private set; }
 
     /// <summary>True when the whole file is in <c>partPath</c>; false when <see cref="OnHead"/> stopped it.</summary>
     public bool Run(CancellationToken cancellationToken) => RunAsync(cancellationToken).GetAwaiter().GetResult();
@@ -57,12 +63,14 @@ internal sealed partial class ResumableDownload(HttpClient client, Uri url, stri
 
         part.Seek(0, SeekOrigin.End);
         var failures = 0;
-        var nextHead = 1L << 20;
+
+        // Progress is a byte beyond the furthest point ever reached: a restart from zero that refetches old ground is not.
+        var furthest = part.Length;
+        var nextHead = FirstHeadCheck;
         Exception? lastFailure = null;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var before = part.Length;
             try
             {
                 var outcome = await FetchAsync(part, validator, () => nextHead, head => nextHead = head, cancellationToken).ConfigureAwait(false);
@@ -79,9 +87,13 @@ internal sealed partial class ResumableDownload(HttpClient client, Uri url, stri
             catch (Exception ex) when (IsTransient(ex, cancellationToken))
             {
                 lastFailure = ex;
+
+                // The answer that failed may have saved a new validator before its body dropped.
+                validator = LoadValidator();
             }
 
-            failures = part.Length > before ? 1 : failures + 1;
+            failures = part.Length > furthest ? 1 : failures + 1;
+            furthest = Math.Max(furthest, part.Length);
             if (failures >= MaxFailuresWithoutProgress)
             {
                 throw Dropped(part.Length, validator?.Length, lastFailure);
@@ -112,6 +124,7 @@ internal sealed partial class ResumableDownload(HttpClient client, Uri url, stri
 
         Requests++;
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        _answered = true;
         var status = response.StatusCode;
         DownloadValidator? fresh = null;
         switch (status)
@@ -163,6 +176,7 @@ internal sealed partial class ResumableDownload(HttpClient client, Uri url, stri
 
             await part.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
             have += read;
+            BytesReceived += read;
             progress?.Report(new DownloadProgress(have, fresh.Length));
             if (have >= nextHead() && OnHead is { } onHead)
             {
@@ -181,11 +195,6 @@ internal sealed partial class ResumableDownload(HttpClient client, Uri url, stri
         }
 
         await part.FlushAsync(cancellationToken).ConfigureAwait(false);
-        if (OnHead is { } last && last(partPath))
-        {
-            return new Outcome(false, fresh);
-        }
-
         return new Outcome(true, fresh);
     }
 
@@ -195,23 +204,14 @@ internal sealed partial class ResumableDownload(HttpClient client, Uri url, stri
         response.Content.Headers.LastModified?.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
         response.Content.Headers.ContentLength);
 
-    private static bool IsTransient(Exception ex, CancellationToken cancellationToken) =>
+    /// <summary>
+    /// A dropped transfer, a stall or a 5xx is retried. So is a failed connect, but only once the server has answered in
+    /// this run: a first connect that fails (refused, DNS, TLS) is reported at once, as the transport words it.
+    /// </summary>
+    private bool IsTransient(Exception ex, CancellationToken cancellationToken) =>
         !cancellationToken.IsCancellationRequested
-        && ex is IOException or TimeoutException or HttpRequestException or TaskCanceledException
-        && !IsTls(ex);
-
-    private static bool IsTls(Exception? ex)
-    {
-        for (; ex is not null; ex = ex.InnerException)
-        {
-            if (ex is System.Security.Authentication.AuthenticationException)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+        && (ex is IOException or TimeoutException or HttpRequestException or TaskCanceledException
+            || (ex is EnvshipException { Code: ExitCode.RemoteUnavailable } && _answered));
 
     private DownloadValidator? LoadValidator()
     {

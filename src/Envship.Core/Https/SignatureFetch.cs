@@ -1,4 +1,5 @@
 using System.Net;
+using Envship.Core.Registry.Transport;
 
 namespace Envship.Core.Https;
 
@@ -41,11 +42,11 @@ internal static class SignatureFetch
         }
         catch (HttpRequestException ex)
         {
-            throw HttpsTransport.Unreachable(url, ex);
+            throw RemoteFailure.Unreachable(url, ex);
         }
         catch (IOException ex)
         {
-            throw HttpsTransport.Unreachable(url, ex);
+            throw new EnvshipException(ExitCode.RemoteUnavailable, $"{url}: the transfer of the signature dropped ({ex.Message}); retry. Nothing was written.", ex);
         }
     }
 }

@@ -39,7 +39,9 @@ public sealed class RegistryClient : IDisposable
     {
         ArgumentNullException.ThrowIfNull(registry);
         ArgumentNullException.ThrowIfNull(options);
-        var baseUri = new Uri($"{RemoteHttp.RegistryScheme(registry, options)}://{registry}/");
+        // Docker Hub is named docker.io in references but serves its API from registry-1.docker.io.
+        var apiHost = Auth.DockerConfig.IsDockerHub(registry) ? "registry-1.docker.io" : registry;
+        var baseUri = new Uri($"{RemoteHttp.RegistryScheme(apiHost, options)}://{apiHost}/");
         var ownsHttp = http is null;
         http ??= RemoteHttp.CreateClient(options);
         var authenticator = new RegistryAuthenticator(http, registry, baseUri, credentials ?? CredentialSources.For(options));

@@ -53,7 +53,21 @@ public static class DockerConfig
         }
     }
 
-    /// <summary>The key in <c>auths</c> that names <paramref name="registry"/>: exact, or with a scheme and path as old docker versions wrote it.</summary>
+    /// <summary>Docker Hub's credential key, as docker writes it; the Hub's API lives on another host.</summary>
+    public const string DockerHubKey = "https://index.docker.io/v1/";
+
+    private static readonly string[] DockerHubNames = ["docker.io", "index.docker.io", "registry-1.docker.io"];
+
+    public static bool IsDockerHub(string registry) => DockerHubNames.Contains(NormalizeHost(registry), StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>What the config and credential helpers call <paramref name="registry"/>: the host itself, or <see cref="DockerHubKey"/> for Docker Hub.</summary>
+    public static string CredentialKey(string registry) => IsDockerHub(registry) ? DockerHubKey : registry;
+
+    /// <summary>Whether a key of <c>auths</c> or <c>credHelpers</c> names <paramref name="registry"/>: exact, or with a scheme and path as old docker versions wrote it.</summary>
+    public static bool KeyNames(string key, string registry) =>
+        IsDockerHub(registry) ? IsDockerHub(key) : string.Equals(NormalizeHost(key), registry, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The key in <c>auths</c> that names <paramref name="registry"/>.</summary>
     public static string? FindAuthKey(JsonObject? auths, string registry)
     {
         if (auths is null)
@@ -61,13 +75,12 @@ public static class DockerConfig
             return null;
         }
 
-        if (auths.ContainsKey(registry))
-        {
-            return registry;
-        }
-
-        return auths.Select(p => p.Key).FirstOrDefault(key => string.Equals(NormalizeHost(key), registry, StringComparison.OrdinalIgnoreCase));
+        var exact = CredentialKey(registry);
+        return auths.ContainsKey(exact) ? exact : auths.Select(p => p.Key).FirstOrDefault(key => KeyNames(key, registry));
     }
+
+    /// <summary>A string value of the config, or null when it is absent or not a string (a hand-edited file).</summary>
+    public static string? Text(JsonNode? node) => node is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
 
     /// <summary><c>https://host:port/v1/</c> → <c>host:port</c>.</summary>
     public static string NormalizeHost(string key)
@@ -88,9 +101,9 @@ public static class DockerConfig
     public static RegistryCredential? FromAuthEntry(JsonObject entry, string source)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        var identity = entry["identitytoken"]?.GetValue<string>();
+        var identity = Text(entry["identitytoken"]);
         string? user = null, password = null;
-        if (entry["auth"]?.GetValue<string>() is { Length: > 0 } encoded)
+        if (Text(entry["auth"]) is { Length: > 0 } encoded)
         {
             string decoded;
             try
@@ -111,10 +124,10 @@ public static class DockerConfig
             user = decoded[..colon];
             password = decoded[(colon + 1)..];
         }
-        else if (entry["username"]?.GetValue<string>() is { Length: > 0 } u)
+        else if (Text(entry["username"]) is { Length: > 0 } u)
         {
             user = u;
-            password = entry["password"]?.GetValue<string>();
+            password = Text(entry["password"]);
         }
 
         if (user is null && string.IsNullOrEmpty(identity))

@@ -17,7 +17,7 @@ public sealed class DockerConfigCredentials(string? configPath = null) : ICreden
         var helper = HelperFor(config, registry);
         if (helper is not null)
         {
-            var fromHelper = await CredentialHelper.GetAsync(helper, registry, cancellationToken).ConfigureAwait(false);
+            var fromHelper = await CredentialHelper.GetAsync(helper, DockerConfig.CredentialKey(registry), cancellationToken).ConfigureAwait(false);
             if (fromHelper is not null)
             {
                 return fromHelper;
@@ -37,14 +37,14 @@ public sealed class DockerConfigCredentials(string? configPath = null) : ICreden
         {
             foreach (var (key, value) in helpers)
             {
-                if (string.Equals(DockerConfig.NormalizeHost(key), registry, StringComparison.OrdinalIgnoreCase) && value?.GetValue<string>() is { Length: > 0 } name)
+                if (DockerConfig.KeyNames(key, registry) && DockerConfig.Text(value) is { Length: > 0 } name)
                 {
                     return name;
                 }
             }
         }
 
-        return config["credsStore"]?.GetValue<string>() is { Length: > 0 } store ? store : null;
+        return DockerConfig.Text(config["credsStore"]) is { Length: > 0 } store ? store : null;
     }
 }
 

@@ -58,7 +58,7 @@ public static class RegistryLogin
         var helper = DockerConfigCredentials.HelperFor(config, registry);
         if (helper is not null)
         {
-            await CredentialHelper.StoreAsync(helper, registry, username, password, cancellationToken).ConfigureAwait(false);
+            await CredentialHelper.StoreAsync(helper, DockerConfig.CredentialKey(registry), username, password, cancellationToken).ConfigureAwait(false);
             return new LoginResult(registry, username, CredentialHelper.ProgramName(helper), checkedByRegistry);
         }
 
@@ -69,7 +69,7 @@ public static class RegistryLogin
             config["auths"] = auths;
         }
 
-        var key = DockerConfig.FindAuthKey(auths, registry) ?? registry;
+        var key = DockerConfig.FindAuthKey(auths, registry) ?? DockerConfig.CredentialKey(registry);
         auths[key] = new JsonObject { ["auth"] = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{username}:{password}")) };
         Save(path, config);
         return new LoginResult(registry, username, path, checkedByRegistry);
@@ -85,7 +85,7 @@ public static class RegistryLogin
         var from = path;
         if (helper is not null)
         {
-            removed = await CredentialHelper.EraseAsync(helper, registry, cancellationToken).ConfigureAwait(false);
+            removed = await CredentialHelper.EraseAsync(helper, DockerConfig.CredentialKey(registry), cancellationToken).ConfigureAwait(false);
             from = CredentialHelper.ProgramName(helper);
         }
 
