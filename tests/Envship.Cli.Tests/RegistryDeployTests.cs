@@ -29,6 +29,8 @@ public sealed class RegistryDeployTests(LayeredEnvironments envs) : IClassFixtur
             changed.Select(LayeredEnvironments.Title).Order(StringComparer.Ordinal),
             Layers(second).Where(l => l.Origin == "Fetched").Select(l => l.Title).Order(StringComparer.Ordinal));
         Assert.Contains("conda:pkg2-2.0-0", changed.Select(LayeredEnvironments.Title));
+        Assert.Contains("pip:extra_tool-1.0", changed.Select(LayeredEnvironments.Title));
+        Assert.Equal(envs.V1.Layers.Count + 2, envs.V2.Layers.Count);
         Assert.Equal(v2Sha, Receipt.Load(destination).ManifestSha256);
         Assert.Equal(0, CliRunner.Run("verify", destination).ExitCode);
         Assert.Contains("version=2.0", File.ReadAllText(Path.Combine(destination, "lib/pkg2/config.txt")), StringComparison.Ordinal);

@@ -9,7 +9,8 @@ namespace Envship.Cli.Tests.Fixtures;
 /// <summary>
 /// One environment in two versions pushed to a real docker-registry: six conda packages (random data
 /// files, a text file naming the prefix, a hard link and a symlink each) and a script no record owns.
-/// v2 upgrades pkg2 (new version, one file changed) and adds pkg6; pkg0, 1, 3, 4 and 5 are unchanged.
+/// v2 upgrades pkg2 (new version, new file contents), adds pkg6 and a pip distribution no record owns, and
+/// changes bin/tool (owned by no record, so in the base layer); pkg0, 1, 3, 4 and 5 are unchanged.
 /// </summary>
 public sealed class LayeredEnvironments : IDisposable
 {
@@ -33,6 +34,8 @@ public sealed class LayeredEnvironments : IDisposable
         File.Delete(Path.Combine(prefix, "conda-meta", "pkg2-1.0-0.json"));
         WritePackage(prefix, 2, "2.0", seed: 100);
         WritePackage(prefix, Packages, "1.0", seed: 200);
+        WritePipDistribution(prefix, "extra_tool", "1.0");
+        Work.WriteFile("src-env/bin/tool", $"#!{prefix}/bin/sh\necho tool v2\n");
         V2Archive = Pack(prefix, "v2.tar.zst");
         CliRunner.RunOk("push", V1Archive, Reference("v1"), "-q");
         CliRunner.RunOk("push", V2Archive, Reference("v2"), "-q");
@@ -107,6 +110,28 @@ public sealed class LayeredEnvironments : IDisposable
             ["files"] = files,
         };
         File.WriteAllText(Path.Combine(prefix, "conda-meta", $"{name}-{version}-0.json"), JsonSerializer.Serialize(record));
+    }
+
+    /// <summary>A pip distribution as pip installs one: the package, and METADATA and RECORD in its dist-info.</summary>
+    private void WritePipDistribution(string prefix, string name, string version)
+    {
+        const string SitePackages = "lib/python3.12/site-packages";
+        var files = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [$"{name}/__init__.py"] = $"PREFIX = '{prefix}'\nVERSION = '{version}'\n",
+            [$"{name}-{version}.dist-info/METADATA"] = $"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
+        };
+        var record = new System.Text.StringBuilder();
+        foreach (var (path, content) in files)
+        {
+            Work.WriteFile($"src-env/{SitePackages}/{path}", content);
+            var bytes = System.Text.Encoding.UTF8.GetBytes(content);
+            var hash = Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(bytes)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+            record.Append($"{path},sha256={hash},{bytes.Length}\n");
+        }
+
+        record.Append($"{name}-{version}.dist-info/RECORD,,\n");
+        Work.WriteFile($"src-env/{SitePackages}/{name}-{version}.dist-info/RECORD", record.ToString());
     }
 
     private string Pack(string prefix, string name)
