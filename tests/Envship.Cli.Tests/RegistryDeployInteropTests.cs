@@ -29,6 +29,21 @@ public sealed class RegistryDeployInteropTests(LayeredEnvironments envs) : IClas
     }
 
     [Fact]
+    public void A_dry_run_reads_every_layer_and_writes_nothing_at_DEST()
+    {
+        var parent = envs.Work.CreateDirectory("dry-run");
+        var destination = Path.Combine(parent, "env");
+
+        var dry = CliRunner.RunOk("deploy", envs.Reference("v2"), "--prefix", destination, "--dry-run", "--no-cache", "--json");
+
+        using var json = JsonDocument.Parse(dry.StdOut);
+        var transfer = json.RootElement.GetProperty("transfer");
+        Assert.Equal(envs.V2.Layers.Count, transfer.GetProperty("layers").GetArrayLength());
+        Assert.Equal(transfer.GetProperty("bytes_total").GetInt64(), transfer.GetProperty("bytes_fetched").GetInt64());
+        Assert.Empty(Directory.EnumerateFileSystemEntries(parent));
+    }
+
+    [Fact]
     public void A_skopeo_copy_into_an_image_layout_deploys_with_the_same_manifest()
     {
         var layout = envs.Work.Combine("skopeo-layout");
