@@ -37,6 +37,9 @@ public sealed record DeploySummary(
 
     /// <summary>Files deployed with <c>--ignore-glibc</c> that will not load on this machine.</summary>
     public IReadOnlyList<GlibcShortfall> GlibcShortfalls { get; init; } = [];
+
+    /// <summary>For oci:// and oci-layout: deploys, the bytes fetched and reused and where each layer came from.</summary>
+    public Commands.TransferSummary? Transfer { get; init; }
 }
 
 public sealed record DryRunSummary(
@@ -65,6 +68,9 @@ public sealed record DryRunSummary(
     }
 
     public IReadOnlyList<KeptString> KeptStrings { get; init; } = [];
+
+    /// <summary>For oci:// and oci-layout: sources, the bytes fetched and reused and where each layer came from.</summary>
+    public Commands.TransferSummary? Transfer { get; init; }
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true, UseStringEnumConverter = true)]

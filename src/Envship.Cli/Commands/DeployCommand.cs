@@ -13,7 +13,7 @@ internal static class DeployCommand
 {
     public static Command Create(CliConsole console, CancellationToken cancellationToken)
     {
-        var archive = new Argument<string>("ARCHIVE") { Description = "An archive made by 'envship pack' (tar.zst, tar.gz, tar, or a dir)." };
+        var archive = new Argument<string>("ARCHIVE") { Description = "An archive made by 'envship pack' (tar.zst, tar.gz, tar, or a dir), or oci://HOST[:PORT]/REPO:TAG|@sha256:… or oci-layout:DIR[:TAG]." };
         var prefix = new Option<string>("--prefix", "-p") { Description = "Where the environment goes; must be new or empty unless --replace.", Required = true };
         var replace = new Option<bool>("--replace") { Description = "Swap the new tree in over an existing one, keeping the old one for 'envship rollback'." };
         var replaceForeign = new Option<bool>("--replace-foreign") { Description = "Like --replace, also over a directory envship did not deploy (no .envship/receipt.json); it is kept for 'envship rollback'." };
@@ -29,6 +29,8 @@ internal static class DeployCommand
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress; print only the activation line." };
         var json = new Option<bool>("--json") { Description = "Print a machine-readable result." };
         var command = new Command("deploy", "Extract, verify and relocate an archive at any path.") { archive, prefix, replace, replaceForeign, wait, strict, ignoreGlibc, verifyKey, requireSignature, group, shared, preserveSpecial, dryRun, quiet, json };
+        var registry = new RegistryDeploy();
+        registry.AddTo(command);
         command.Aliases.Add("unpack");
         command.SetAction(parse =>
         {
@@ -36,6 +38,9 @@ internal static class DeployCommand
             {
                 var clock = Stopwatch.StartNew();
                 var silent = parse.GetValue(quiet) || parse.GetValue(json);
+                var source = parse.GetValue(archive)!;
+                var fromRegistry = RegistryDeploy.Handles(source);
+                TransferSummary? transfer = null;
                 DeployOptions Options(IProgress<ProgressTick>? progress, string stage) => new()
                 {
                     ArchivePath = parse.GetValue(archive)!,
@@ -54,11 +59,27 @@ internal static class DeployCommand
                 };
                 if (parse.GetValue(dryRun))
                 {
-                    var plan = ProgressDisplay.Run(console, silent, progress => DryRun.Check(Options(progress, "verifying"), cancellationToken));
+                    var plan = ProgressDisplay.Run(console, silent, progress =>
+                    {
+                        if (!fromRegistry)
+                        {
+                            return DryRun.Check(Options(progress, "verifying"), cancellationToken);
+                        }
+
+                        var stage = "verifying";
+                        DryRunResult result;
+                        (result, transfer) = registry.DryRun(parse, source, Options(progress is null ? null : new SynchronousProgress<ProgressTick>(t => progress.Report(t with { Phase = stage })), stage), s => stage = s, cancellationToken);
+                        return result;
+                    });
                     if (parse.GetValue(json))
                     {
-                        console.Json(DryRunSummary.From(plan), CliJsonContext.Default.DryRunSummary);
+                        console.Json(DryRunSummary.From(plan) with { Transfer = transfer }, CliJsonContext.Default.DryRunSummary);
                         return 0;
+                    }
+
+                    if (transfer is not null)
+                    {
+                        console.Error($"envship: {transfer.Source} {transfer.ManifestDigest}: {transfer.Describe()}.");
                     }
 
                     foreach (var line in PlanRenderer.Render(plan))
@@ -69,7 +90,18 @@ internal static class DeployCommand
                     return 0;
                 }
 
-                var result = ProgressDisplay.Run(console, silent, progress => Deployer.Deploy(Options(progress, "deploying"), cancellationToken));
+                var result = ProgressDisplay.Run(console, silent, progress =>
+                {
+                    if (!fromRegistry)
+                    {
+                        return Deployer.Deploy(Options(progress, "deploying"), cancellationToken);
+                    }
+
+                    var stage = "deploying";
+                    DeployResult deployed;
+                    (deployed, transfer) = registry.Deploy(parse, source, Options(progress is null ? null : new SynchronousProgress<ProgressTick>(t => progress.Report(t with { Phase = stage })), stage), s => stage = s, cancellationToken);
+                    return deployed;
+                });
                 if (parse.GetValue(json))
                 {
                     console.Json(
@@ -78,6 +110,7 @@ internal static class DeployCommand
                             KeptStrings = result.KeptStrings,
                             Notes = result.Notes,
                             GlibcShortfalls = result.GlibcShortfalls,
+                            Transfer = transfer,
                         },
                         CliJsonContext.Default.DeploySummary);
                     return 0;
@@ -113,6 +146,11 @@ internal static class DeployCommand
                     if (result.Signature is { } signature)
                     {
                         console.Error($"envship: signature good, from key {signature.KeyId}; trusted comment: {signature.TrustedComment}");
+                    }
+
+                    if (transfer is not null)
+                    {
+                        console.Error($"envship: {transfer.Source} {transfer.ManifestDigest}: {transfer.Describe()}.");
                     }
 
                     console.Error($"envship: deployed {result.Manifest.Summary.Files} files to {result.Destination} ({result.FilesRelocated} relocated from {result.Manifest.SourcePrefix}) in {clock.Elapsed.TotalSeconds:0.0} s; every file verified against manifest sha256 {result.ManifestSha256}.");

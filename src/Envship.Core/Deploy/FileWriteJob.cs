@@ -26,7 +26,7 @@ internal sealed class FileWriteJob(long sequence, ManifestEntry entry, string pa
     public string? DeployedSha256 { get; init; }
 
     /// <summary>How many bytes of data come: the manifest's size for archived bytes, the file's own for deployed ones.</summary>
-    public required long DataSize { get; init; }
+    public long DataSize { get; init; } = entry.Size;
 
     internal Queue<FileChunk> Chunks { get; } = new();
 

@@ -18,8 +18,8 @@ public sealed record RegistryDeployOptions
     public IProgress<LayerProgress>? LayerProgress { get; init; }
 }
 
-/// <summary>What a registry deploy moved: bytes fetched over the network (manifest and config included), and reused.</summary>
-public sealed record LayerTransfer(long BytesFetched, long BytesFromCache, long BytesFromDestination, long LayerBytesTotal, IReadOnlyList<LayerOutcome> Layers)
+/// <summary>What a registry deploy moved: bytes fetched (manifest and config included) of the artifact's total, and the layer bytes reused.</summary>
+public sealed record LayerTransfer(long BytesFetched, long BytesTotal, long BytesFromCache, long BytesFromDestination, IReadOnlyList<LayerOutcome> Layers)
 {
     public long BytesReused => BytesFromCache + BytesFromDestination;
 }
@@ -75,9 +75,9 @@ public static class RegistryDeployer
         var outcomes = layers.Outcomes;
         var transfer = new LayerTransfer(
             environment.Manifest.Content.Length + image.Config.Size + layers.LayerBytesFetched,
+            environment.Manifest.Content.Length + image.Config.Size + image.Layers.Sum(l => l.Size),
             outcomes.Where(o => o.Origin == LayerOrigin.Cache).Sum(o => o.Size),
             outcomes.Where(o => o.Origin == LayerOrigin.Destination).Sum(o => o.Size),
-            image.Layers.Sum(l => l.Size),
             outcomes);
         cache.Trim(image.Layers.Select(l => l.Digest).ToHashSet(StringComparer.Ordinal));
         return (result, transfer, environment.Manifest.Digest);
