@@ -135,9 +135,9 @@ public sealed class RegistryDeployTests(LayeredEnvironments envs) : IClassFixtur
         var parent = envs.Work.CreateDirectory("refused-" + Guid.NewGuid().ToString("N")[..8]);
         var cache = envs.Work.Combine("refused-cache-" + Guid.NewGuid().ToString("N")[..8]);
 
-        var result = CliRunner.Run([.. args, "--prefix", Path.Combine(parent, "env"), "--cache-dir", cache]);
+        var result = CliRunner.Run(["deploy", .. args, "--prefix", Path.Combine(parent, "env"), "--cache-dir", cache]);
 
-        Assert.Equal((int)expected, result.ExitCode);
+        Assert.True((int)expected == result.ExitCode, $"exit {result.ExitCode}: {result.StdErr}");
         Assert.Contains(message, result.StdErr, StringComparison.Ordinal);
         Assert.Empty(Directory.EnumerateFileSystemEntries(parent));
         // Layers are fetched only into the cache, and none is there: none was fetched.
