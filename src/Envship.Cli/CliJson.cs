@@ -38,9 +38,21 @@ public sealed record DeploySummary(
     /// <summary>Files deployed with <c>--ignore-glibc</c> that will not load on this machine.</summary>
     public IReadOnlyList<GlibcShortfall> GlibcShortfalls { get; init; } = [];
 
+    /// <summary>False when DEST already held this manifest and nothing was written.</summary>
+    public bool Changed { get; init; } = true;
+
+    /// <summary>When DEST's current tree was deployed, for an unchanged deploy.</summary>
+    public DateTimeOffset? DeployedAt { get; init; }
+
+    /// <summary>Requests, resumes and bytes of an https:// ARCHIVE; null for a local one.</summary>
+    public Core.Https.DownloadReport? Download { get; init; }
+
     /// <summary>For oci:// and oci-layout: deploys, the bytes fetched and reused and where each layer came from.</summary>
     public Commands.TransferSummary? Transfer { get; init; }
 }
+
+/// <summary><c>deploy --dry-run --json</c> when DEST already holds the archive's manifest: a deploy would write nothing.</summary>
+public sealed record UnchangedDryRunSummary(bool DryRun, bool Changed, string Destination, string ManifestSha256, DateTimeOffset DeployedAt, string ArchivePath);
 
 public sealed record DryRunSummary(
     bool DryRun,
@@ -59,7 +71,7 @@ public sealed record DryRunSummary(
     public static DryRunSummary From(DryRunResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
-        var plan = result.Plan;
+        var plan = result.Plan ?? throw new ArgumentException("an unchanged dry run has no plan", nameof(result));
         return new DryRunSummary(true, plan.Destination, result.ManifestSha256, result.MembersChecked, plan.Manifest.GlibcFloor, plan.HostGlibc, plan.Disk, plan.Manifest.Summary, plan.Warnings, [.. plan.Notes, .. plan.Manifest.Warnings])
         {
             KeptStrings = plan.KeptStrings,
@@ -77,6 +89,7 @@ public sealed record DryRunSummary(
 [JsonSerializable(typeof(PackSummary))]
 [JsonSerializable(typeof(DeploySummary))]
 [JsonSerializable(typeof(DryRunSummary))]
+[JsonSerializable(typeof(UnchangedDryRunSummary))]
 [JsonSerializable(typeof(DriftReport))]
 [JsonSerializable(typeof(DiffReport))]
 [JsonSerializable(typeof(IReadOnlyList<DeployedVersion>))]

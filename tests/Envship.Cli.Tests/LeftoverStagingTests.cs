@@ -41,7 +41,8 @@ public sealed class LeftoverStagingTests(ReplaceArchives archives, ITestOutputHe
         Assert.Empty(stranded);
         Assert.True(hits >= KillPoints.Length / 2, $"only {hits} of {KillPoints.Length} kills landed while a leftover was being removed");
 
-        CliRunner.RunOk("deploy", archives.A, "--prefix", destination, "-q", "--replace");
+        // B, not A: every killed deploy left DEST holding A, and deploying A again would be an unchanged no-op.
+        CliRunner.RunOk("deploy", archives.B, "--prefix", destination, "-q", "--replace");
         Assert.Empty(Directory.EnumerateDirectories(layout.Parent, layout.StagingPattern));
         Assert.Equal(["lock", "previous"], Directory.EnumerateFileSystemEntries(layout.StateDirectory).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         Assert.Equal(0, CliRunner.Run("verify", destination).ExitCode);

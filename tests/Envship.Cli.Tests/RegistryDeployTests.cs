@@ -65,6 +65,23 @@ public sealed class RegistryDeployTests(LayeredEnvironments envs) : IClassFixtur
     }
 
     [Fact]
+    public void Deploying_the_current_tag_again_is_unchanged_and_fetches_no_layer()
+    {
+        var destination = envs.Work.Combine("again", "env");
+        CliRunner.RunOk("deploy", envs.Reference("v1"), "--prefix", destination, "--no-cache", "-q");
+        var receipt = File.ReadAllText(Path.Combine(destination, Receipt.RelativePath));
+
+        var again = CliRunner.RunOk("deploy", envs.Reference("v1"), "--prefix", destination, "--replace", "--no-cache", "--json");
+
+        using var json = JsonDocument.Parse(again.StdOut);
+        Assert.False(json.RootElement.GetProperty("changed").GetBoolean());
+        var transfer = json.RootElement.GetProperty("transfer");
+        Assert.Empty(Layers(transfer));
+        Assert.Equal(envs.V1.Config.Size + envs.V1.ToJson().Length, transfer.GetProperty("bytes_fetched").GetInt64());
+        Assert.Equal(receipt, File.ReadAllText(Path.Combine(destination, Receipt.RelativePath)));
+    }
+
+    [Fact]
     public void A_reused_file_changed_at_DEST_is_fetched_instead()
     {
         var destination = envs.Work.Combine("drifted", "env");

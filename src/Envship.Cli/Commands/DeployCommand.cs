@@ -13,7 +13,7 @@ internal static class DeployCommand
 {
     public static Command Create(CliConsole console, CancellationToken cancellationToken)
     {
-        var archive = new Argument<string>("ARCHIVE") { Description = "An archive made by 'envship pack' (tar.zst, tar.gz, tar, or a dir), or oci://HOST[:PORT]/REPO:TAG|@sha256:… or oci-layout:DIR[:TAG]." };
+        var archive = new Argument<string>("ARCHIVE") { Description = "An archive made by 'envship pack' (tar.zst, tar.gz, tar, or a dir), an https:// URL of one (its signature is URL.minisig), or oci://HOST[:PORT]/REPO:TAG|@sha256:… or oci-layout:DIR[:TAG]." };
         var prefix = new Option<string>("--prefix", "-p") { Description = "Where the environment goes; must be new or empty unless --replace.", Required = true };
         var replace = new Option<bool>("--replace") { Description = "Swap the new tree in over an existing one, keeping the old one for 'envship rollback'." };
         var replaceForeign = new Option<bool>("--replace-foreign") { Description = "Like --replace, also over a directory envship did not deploy (no .envship/receipt.json); it is kept for 'envship rollback'." };
@@ -26,9 +26,12 @@ internal static class DeployCommand
         var dryRun = new Option<bool>("--dry-run") { Description = "Run every check and verify every member, print the plan, write nothing." };
         var verifyKey = new Option<string[]>("--verify-key") { Description = "Public key file of a trusted signer (repeatable); the archive's .minisig must verify before anything is written." };
         var requireSignature = new Option<bool>("--require-signature") { Description = $"Refuse an archive without a good signature from a --verify-key (also set by {SignatureGate.RequireEnvironmentVariable}=1)." };
+        var redeploy = new Option<bool>("--redeploy") { Description = "Deploy even when DEST already holds this archive's manifest (to repair drift that 'envship verify' found); needs --replace like any deploy over DEST." };
+        var caFile = new Option<string?>("--ca-file") { Description = "For an https:// or oci:// ARCHIVE: a PEM file of CA certificates trusted besides the system's (a private CA)." };
+        var insecure = new Option<bool>("--insecure") { Description = "For an http(s):// or oci:// ARCHIVE: allow plain http:// to a host that is not loopback." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress; print only the activation line." };
         var json = new Option<bool>("--json") { Description = "Print a machine-readable result." };
-        var command = new Command("deploy", "Extract, verify and relocate an archive at any path.") { archive, prefix, replace, replaceForeign, wait, strict, ignoreGlibc, verifyKey, requireSignature, group, shared, preserveSpecial, dryRun, quiet, json };
+        var command = new Command("deploy", "Extract, verify and relocate an archive at any path.") { archive, prefix, replace, replaceForeign, wait, strict, ignoreGlibc, verifyKey, requireSignature, redeploy, group, shared, preserveSpecial, caFile, insecure, dryRun, quiet, json };
         var registry = new RegistryDeploy();
         registry.AddTo(command);
         command.Aliases.Add("unpack");
@@ -38,8 +41,10 @@ internal static class DeployCommand
             {
                 var clock = Stopwatch.StartNew();
                 var silent = parse.GetValue(quiet) || parse.GetValue(json);
-                var source = parse.GetValue(archive)!;
-                var fromRegistry = RegistryDeploy.Handles(source);
+                var source = new DeploySource(parse.GetValue(archive)!, new Core.Registry.Transport.RemoteOptions { CaFile = parse.GetValue(caFile), Insecure = parse.GetValue(insecure) });
+                var location = parse.GetValue(archive)!;
+                var fromRegistry = RegistryDeploy.Handles(location);
+                var remote = new Core.Registry.Transport.RemoteOptions { CaFile = parse.GetValue(caFile), Insecure = parse.GetValue(insecure) };
                 TransferSummary? transfer = null;
                 DeployOptions Options(IProgress<ProgressTick>? progress, string stage) => new()
                 {
@@ -54,6 +59,7 @@ internal static class DeployCommand
                     IgnoreGlibc = parse.GetValue(ignoreGlibc),
                     Wait = parse.GetValue(wait),
                     VerifyKeys = parse.GetValue(verifyKey) ?? [],
+                    Redeploy = parse.GetValue(redeploy),
                     RequireSignature = parse.GetValue(requireSignature) || SignatureGate.RequiredByEnvironment(Environment.GetEnvironmentVariable(SignatureGate.RequireEnvironmentVariable)),
                     Progress = progress is null ? null : new SynchronousProgress<DeployProgress>(p => progress.Report(new ProgressTick(stage, p.FilesDone, p.FilesTotal, p.BytesDone, p.BytesTotal))),
                 };
@@ -63,14 +69,20 @@ internal static class DeployCommand
                     {
                         if (!fromRegistry)
                         {
-                            return DryRun.Check(Options(progress, "verifying"), cancellationToken);
+                            return source.DryRun(Options(progress, "verifying"), progress, cancellationToken);
                         }
 
                         var stage = "verifying";
                         DryRunResult result;
-                        (result, transfer) = registry.DryRun(parse, source, Options(progress is null ? null : new SynchronousProgress<ProgressTick>(t => progress.Report(t with { Phase = stage })), stage), s => stage = s, cancellationToken);
+                        (result, transfer) = registry.DryRun(parse, location, remote, Options(progress is null ? null : new SynchronousProgress<ProgressTick>(t => progress.Report(t with { Phase = stage })), stage), s => stage = s, cancellationToken);
                         return result;
                     });
+                    if (parse.GetValue(json) && plan.Unchanged is { } same)
+                    {
+                        console.Json(new UnchangedDryRunSummary(true, false, same.Destination, same.ManifestSha256, same.DeployedAt, same.ArchivePath), CliJsonContext.Default.UnchangedDryRunSummary);
+                        return 0;
+                    }
+
                     if (parse.GetValue(json))
                     {
                         console.Json(DryRunSummary.From(plan) with { Transfer = transfer }, CliJsonContext.Default.DryRunSummary);
@@ -94,12 +106,12 @@ internal static class DeployCommand
                 {
                     if (!fromRegistry)
                     {
-                        return Deployer.Deploy(Options(progress, "deploying"), cancellationToken);
+                        return source.Deploy(Options(progress, "deploying"), progress, cancellationToken);
                     }
 
                     var stage = "deploying";
                     DeployResult deployed;
-                    (deployed, transfer) = registry.Deploy(parse, source, Options(progress is null ? null : new SynchronousProgress<ProgressTick>(t => progress.Report(t with { Phase = stage })), stage), s => stage = s, cancellationToken);
+                    (deployed, transfer) = registry.Deploy(parse, location, remote, Options(progress is null ? null : new SynchronousProgress<ProgressTick>(t => progress.Report(t with { Phase = stage })), stage), s => stage = s, cancellationToken);
                     return deployed;
                 });
                 if (parse.GetValue(json))
@@ -110,9 +122,28 @@ internal static class DeployCommand
                             KeptStrings = result.KeptStrings,
                             Notes = result.Notes,
                             GlibcShortfalls = result.GlibcShortfalls,
+                            Changed = result.Changed,
+                            DeployedAt = result.Unchanged?.DeployedAt,
+                            Download = source.Download,
                             Transfer = transfer,
                         },
                         CliJsonContext.Default.DeploySummary);
+                    return 0;
+                }
+
+                if (!parse.GetValue(quiet) && source.Describe() is { } fetched)
+                {
+                    console.Error(fetched);
+                }
+
+                if (result.Unchanged is { } unchanged)
+                {
+                    console.Line(parse.GetValue(quiet) ? result.ActivationCommand : PlanRenderer.Unchanged(unchanged));
+                    if (!parse.GetValue(quiet))
+                    {
+                        console.Line($"To activate:  {result.ActivationCommand}");
+                    }
+
                     return 0;
                 }
 

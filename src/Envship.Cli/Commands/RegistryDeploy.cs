@@ -24,7 +24,6 @@ internal sealed class RegistryDeploy
 {
     private readonly Option<string?> _cacheDir = new("--cache-dir") { Description = "Blob cache for oci:// and oci-layout: deploys (default $XDG_CACHE_HOME/envship, or ~/.cache/envship; capped at 10 GiB, least recently used first)." };
     private readonly Option<bool> _noCache = new("--no-cache") { Description = "Fetch layers into a temporary cache removed after the deploy (unchanged layers are still reused from DEST)." };
-    private readonly RemoteCliOptions _remote = new();
 
     public static bool Handles(string source) => OciReference.IsOciReference(source) || OciLayoutReference.IsLayoutReference(source);
 
@@ -33,19 +32,18 @@ internal sealed class RegistryDeploy
         ArgumentNullException.ThrowIfNull(command);
         command.Options.Add(_cacheDir);
         command.Options.Add(_noCache);
-        _remote.AddTo(command);
     }
 
-    public (DeployResult Result, TransferSummary Transfer) Deploy(ParseResult parse, string source, DeployOptions options, Action<string> layerStage, CancellationToken cancellationToken)
+    public (DeployResult Result, TransferSummary Transfer) Deploy(ParseResult parse, string source, Core.Registry.Transport.RemoteOptions remote, DeployOptions options, Action<string> layerStage, CancellationToken cancellationToken)
     {
-        using var from = OciEndpoint.Open(source, _remote.Read(parse), forWriting: false);
+        using var from = OciEndpoint.Open(source, remote, forWriting: false);
         var result = RegistryDeployer.Deploy(from.Source, from.Reference ?? OciReference.DefaultTag, options, Options(parse, layerStage), cancellationToken);
         return (result.Deploy, TransferSummary.From(from.Source.Location, result.ManifestDigest, result.Transfer));
     }
 
-    public (DryRunResult Result, TransferSummary Transfer) DryRun(ParseResult parse, string source, DeployOptions options, Action<string> layerStage, CancellationToken cancellationToken)
+    public (DryRunResult Result, TransferSummary Transfer) DryRun(ParseResult parse, string source, Core.Registry.Transport.RemoteOptions remote, DeployOptions options, Action<string> layerStage, CancellationToken cancellationToken)
     {
-        using var from = OciEndpoint.Open(source, _remote.Read(parse), forWriting: false);
+        using var from = OciEndpoint.Open(source, remote, forWriting: false);
         var result = RegistryDeployer.DryRun(from.Source, from.Reference ?? OciReference.DefaultTag, options, Options(parse, layerStage), cancellationToken);
         return (result.DryRun, TransferSummary.From(from.Source.Location, result.ManifestDigest, result.Transfer));
     }

@@ -8,7 +8,14 @@ internal static class PlanRenderer
 {
     public static IEnumerable<string> Render(DryRunResult result)
     {
-        var plan = result.Plan;
+        if (result.Unchanged is { } unchanged)
+        {
+            yield return "dry run: nothing was written. A deploy would write nothing either.";
+            yield return Unchanged(unchanged);
+            yield break;
+        }
+
+        var plan = result.Plan!;
         var manifest = plan.Manifest;
         var summary = manifest.Summary;
         var policy = plan.Policy;
@@ -43,6 +50,10 @@ internal static class PlanRenderer
             yield return $"warning: {note}";
         }
     }
+
+    /// <summary>The one line a deploy prints when DEST already holds the archive's content.</summary>
+    public static string Unchanged(UnchangedDeploy unchanged) =>
+        Invariant($"unchanged: {unchanged.Destination} already holds sha256:{unchanged.ManifestSha256} (deployed {unchanged.DeployedAt.ToUniversalTime():yyyy-MM-ddTHH:mm:ssZ} from {unchanged.ArchivePath}); nothing was written. Pass --redeploy to deploy it again anyway.");
 
     private static string Describe(PermissionPolicy policy)
     {

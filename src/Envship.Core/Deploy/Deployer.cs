@@ -10,6 +10,9 @@ namespace Envship.Core.Deploy;
 public sealed record DeployOptions
 {
     public required string ArchivePath { get; init; }
+
+    /// <summary>What the receipt and <c>history</c> record as the archive, such as the URL it was downloaded from; null for <see cref="ArchivePath"/>.</summary>
+    public string? Source { get; init; }
     public required string Destination { get; init; }
 
     /// <summary>Fail before writing when any binary string cannot hold the destination.</summary>
@@ -43,6 +46,9 @@ public sealed record DeployOptions
 
     /// <summary>Refuse an archive without a good signature from one of <see cref="VerifyKeys"/>.</summary>
     public bool RequireSignature { get; init; }
+
+    /// <summary>Deploy even when DEST's receipt already names this manifest (to repair drift); otherwise such a deploy is a no-op.</summary>
+    public bool Redeploy { get; init; }
     public IProgress<DeployProgress>? Progress { get; init; }
 }
 
@@ -64,6 +70,12 @@ public sealed record DeployResult(
 
     /// <summary>Files that need a newer glibc than this machine has (deployed with <c>--ignore-glibc</c>); they will not load here.</summary>
     public IReadOnlyList<GlibcShortfall> GlibcShortfalls { get; init; } = [];
+
+    /// <summary>False when DEST already held this manifest and nothing was written; see <see cref="Unchanged"/>.</summary>
+    public bool Changed => Unchanged is null;
+
+    /// <summary>What DEST held already, when the deploy was a no-op.</summary>
+    public UnchangedDeploy? Unchanged { get; init; }
 }
 
 /// <summary>
@@ -93,14 +105,20 @@ public static class Deployer
         var destination = NormalizePrefix(options.Destination);
         // The source has validated the manifest; a second pass over 50k entries only delays the first write.
         var manifest = reader.Manifest;
-        _ = CheckDestinationIsFree(destination, options);
-        var plan = Preflight.Run(manifest, reader.Location, destination, options);
-        var warnings = plan.Warnings;
+        var mayBeCurrent = CurrentVersion.MayHold(destination, reader.ManifestSha256, options);
+        var plan = mayBeCurrent ? null : Plan(reader, destination, options);
 
         var layout = new DeployLayout(destination);
         using var deployLock = DeployLock.Acquire(layout, options.Wait, cancellationToken);
         TreeSwitch.Recover(layout);
         StagingDirectory.RemoveLeftovers(layout);
+        if (CurrentVersion.Find(destination, manifest, reader.ManifestSha256, options) is { } current)
+        {
+            return new DeployResult(destination, manifest, current.ManifestSha256, 0, [], [], ActivationCommand(manifest, destination), signature) { Unchanged = current };
+        }
+
+        plan ??= Plan(reader, destination, options);
+        var warnings = plan.Warnings;
         var replacing = CheckDestinationIsFree(destination, options);
         var foreign = replacing && !HasReceipt(destination);
         var staging = StagingDirectory.Create(destination);
@@ -132,7 +150,7 @@ public static class Deployer
                 EnvshipVersion = EnvshipVersion,
                 Destination = destination,
                 DeployedAt = DateTimeOffset.UtcNow,
-                ArchivePath = reader.Origin,
+                ArchivePath = options.Source ?? reader.Origin,
                 ManifestSha256 = digest,
                 ArchiveFormat = reader.Format,
                 Files = hashes,
@@ -142,6 +160,7 @@ public static class Deployer
                 GlibcShortfalls = plan.GlibcShortfalls.Count == 0 ? null : plan.GlibcShortfalls,
                 Manifest = plan.Policy.Apply(manifest),
                 SignerKeyId = signature?.KeyId,
+                GroupId = plan.Policy.ChangesGroup ? plan.Policy.GroupId : null,
             }.Save(staging);
             var records = reader.WriteRecords(staging);
             SharedInstall.Adopt(staging, [.. added, ".envship", Receipt.RelativePath, .. records], plan.Policy);
@@ -174,6 +193,12 @@ public static class Deployer
         }
     }
 
+    private static DeployPlan Plan(IDeploySource reader, string destination, DeployOptions options)
+    {
+        _ = CheckDestinationIsFree(destination, options);
+        return Preflight.Run(reader.Manifest, options.ArchivePath, destination, options);
+    }
+
     /// <summary>Once the journal exists the staging path may already hold the old tree, so only recovery may touch it.</summary>
     private static void Abandon(DeployLayout layout, string staging)
     {
@@ -190,7 +215,7 @@ public static class Deployer
         return full.Length > 1 ? full.TrimEnd('/') : full;
     }
 
-    private static string ActivationCommand(Manifest manifest, string destination) =>
+    internal static string ActivationCommand(Manifest manifest, string destination) =>
         manifest.WholeInstallation
             ? $". {ActivationScripts.Quote(destination + "/etc/profile.d/conda.sh")} && conda activate"
             : $". {ActivationScripts.Quote(destination + "/bin/activate")}";

@@ -7,7 +7,11 @@ using Envship.Core.Trust;
 
 namespace Envship.Core.Deploy;
 
-public sealed record DryRunResult(DeployPlan Plan, string ManifestSha256, int MembersChecked, VerifiedSignature? Signature = null);
+/// <summary>What a deploy would do. <see cref="Plan"/> is null exactly when <see cref="Unchanged"/> is set: the deploy would write nothing.</summary>
+public sealed record DryRunResult(DeployPlan? Plan, string ManifestSha256, int MembersChecked, VerifiedSignature? Signature = null)
+{
+    public UnchangedDeploy? Unchanged { get; init; }
+}
 
 /// <summary>
 /// <c>deploy --dry-run</c>: every preflight check, then every member read and hashed against the manifest,
@@ -32,6 +36,11 @@ public static class DryRun
         ArgumentNullException.ThrowIfNull(options);
         var destination = Deployer.NormalizePrefix(options.Destination);
         var manifest = reader.Manifest;
+        if (CurrentVersion.Find(destination, manifest, reader.ManifestSha256, options) is { } current)
+        {
+            return new DryRunResult(null, current.ManifestSha256, 0, signature) { Unchanged = current };
+        }
+
         _ = Deployer.CheckDestinationIsFree(destination, options);
         var plan = Preflight.Run(manifest, reader.Location, destination, options);
         var checkedMembers = CheckMembers(reader, options.Progress, cancellationToken);

@@ -41,6 +41,9 @@ public sealed record Receipt
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
     public string? SignerKeyId { get; init; }
 
+    /// <summary>The group given with <c>--group</c>; null when the deploying user's was kept.</summary>
+    public int? GroupId { get; init; }
+
     public static Receipt Load(string prefix)
     {
         var path = Path.Combine(prefix, RelativePath);
