@@ -27,8 +27,8 @@ internal static class DeployCommand
         var verifyKey = new Option<string[]>("--verify-key") { Description = "Public key file of a trusted signer (repeatable); the archive's .minisig must verify before anything is written." };
         var requireSignature = new Option<bool>("--require-signature") { Description = $"Refuse an archive without a good signature from a --verify-key (also set by {SignatureGate.RequireEnvironmentVariable}=1)." };
         var redeploy = new Option<bool>("--redeploy") { Description = "Deploy even when DEST already holds this archive's manifest (to repair drift that 'envship verify' found); needs --replace like any deploy over DEST." };
-        var caFile = new Option<string?>("--ca-file") { Description = "For an https:// ARCHIVE: a PEM file of CA certificates trusted besides the system's (a private CA)." };
-        var insecure = new Option<bool>("--insecure") { Description = "For an http(s):// ARCHIVE: allow plain http:// to a host that is not loopback." };
+        var caFile = new Option<string?>("--ca-file") { Description = "For an https:// or oci:// ARCHIVE: a PEM file of CA certificates trusted besides the system's (a private CA)." };
+        var insecure = new Option<bool>("--insecure") { Description = "For an http(s):// or oci:// ARCHIVE: allow plain http:// to a host that is not loopback." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress; print only the activation line." };
         var json = new Option<bool>("--json") { Description = "Print a machine-readable result." };
         var command = new Command("deploy", "Extract, verify and relocate an archive at any path.") { archive, prefix, replace, replaceForeign, wait, strict, ignoreGlibc, verifyKey, requireSignature, redeploy, group, shared, preserveSpecial, caFile, insecure, dryRun, quiet, json };
