@@ -94,7 +94,7 @@ public static class HttpsDeploy
             }
 
             CurrentHead? head = null;
-            var download = new ResumableDownload(client, uri, cache.PartPath, https.Progress)
+            var download = new ResumableDownload(client, uri, cache.PartPath, https.Remote.StallTimeout, https.Progress)
             {
             };
             if (!wantsSignature && !options.Redeploy)

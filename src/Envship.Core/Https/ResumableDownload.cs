@@ -23,13 +23,12 @@ internal sealed record DownloadValidator(string Url, string? ETag, string? LastM
 /// changed on the server is fetched anew rather than spliced. The partial file and its validator stay on disk when
 /// the transfer fails, so the next run resumes too. Memory stays at one buffer whatever the size.
 /// </summary>
-internal sealed partial class ResumableDownload(HttpClient client, Uri url, string partPath, IProgress<DownloadProgress>? progress)
+internal sealed partial class ResumableDownload(HttpClient client, Uri url, string partPath, TimeSpan stallTimeout, IProgress<DownloadProgress>? progress)
 {
     /// <summary>Failed requests in a row, none of which brought a byte, before the download gives up.</summary>
     public const int MaxFailuresWithoutProgress = 5;
     private const int BufferBytes = 1 << 20;
     private const long FirstHeadCheck = 256 * 1024;
-    private static readonly TimeSpan _idleTimeout = TimeSpan.FromSeconds(60);
 
     private bool _answered;
 
@@ -158,7 +157,7 @@ internal sealed partial class ResumableDownload(HttpClient client, Uri url, stri
         while (true)
         {
             using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            idle.CancelAfter(_idleTimeout);
+            idle.CancelAfter(stallTimeout);
             int read;
             try
             {
@@ -166,7 +165,7 @@ internal sealed partial class ResumableDownload(HttpClient client, Uri url, stri
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                throw new TimeoutException($"no byte arrived for {_idleTimeout.TotalSeconds:0} s");
+                throw new TimeoutException($"no byte arrived for {stallTimeout.TotalSeconds:0} s");
             }
 
             if (read == 0)

@@ -24,7 +24,7 @@ public sealed record OciImageManifest
     public OciDescriptor? Subject { get; init; }
     public IReadOnlyDictionary<string, string>? Annotations { get; init; }
 
-    public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, OciJsonContext.Default.OciImageManifest);
+    public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, OciJsonContext.Writing.OciImageManifest);
 
     public static OciImageManifest Parse(ReadOnlySpan<byte> json) =>
         JsonSerializer.Deserialize(json, OciJsonContext.Default.OciImageManifest) ?? throw new JsonException("the manifest is null");
@@ -38,7 +38,7 @@ public sealed record OciImageIndex
     public IReadOnlyList<OciDescriptor> Manifests { get; init; } = [];
     public IReadOnlyDictionary<string, string>? Annotations { get; init; }
 
-    public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, OciJsonContext.Default.OciImageIndex);
+    public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, OciJsonContext.Writing.OciImageIndex);
 
     public static OciImageIndex Parse(ReadOnlySpan<byte> json) =>
         JsonSerializer.Deserialize(json, OciJsonContext.Default.OciImageIndex) ?? throw new JsonException("the index is null");
@@ -59,4 +59,16 @@ public static class OciAnnotations
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(OciImageManifest))]
 [JsonSerializable(typeof(OciImageIndex))]
-internal sealed partial class OciJsonContext : JsonSerializerContext;
+internal sealed partial class OciJsonContext : JsonSerializerContext
+{
+    /// <summary>
+    /// Writes media types as registries and other clients do (<c>v1+json</c>, not <c>v1\u002Bjson</c>);
+    /// the default encoder escapes '+', and the manifest digest covers these exact bytes.
+    /// </summary>
+    public static OciJsonContext Writing { get; } = new(new JsonSerializerOptions
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+}

@@ -24,6 +24,8 @@ public sealed record ArtifactOptions
 /// </summary>
 public static class ArtifactBuilder
 {
+    private const long BigLayerBytes = 16L << 20;
+
     public static BuiltArtifact FromArchive(string archivePath, ArtifactOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(archivePath);
@@ -41,18 +43,21 @@ public static class ArtifactBuilder
 
             var (conda, pip) = LayerOwners.Find(manifest, path => File.ReadAllBytes(Path.Join(spool, path)));
             var plan = LayerPlan.Plan(manifest, conda, pip);
-            var layers = new List<LayerBlob>(plan.Count);
-            for (var i = 0; i < plan.Count; i++)
+            // Most layers are a single zstd frame, which one thread compresses: they go several at once,
+            // and a big one gets every thread. The bytes are the same for any number of threads.
+            var layers = new LayerBlob[plan.Count];
+            Parallel.For(0, plan.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Jobs), CancellationToken = cancellationToken }, i =>
             {
-                layers.Add(LayerWriter.Write(
+                var bytes = plan[i].Entries.Sum(e => e.Type == EntryType.File ? e.Size : 0);
+                layers[i] = LayerWriter.Write(
                     plan[i],
                     entry => new FileStream(Path.Join(spool, entry.Path), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan),
                     name => exports[name],
                     Path.Combine(work, $"layer-{i:D5}.tar.zst"),
                     options.Level,
-                    options.Jobs,
-                    cancellationToken));
-            }
+                    bytes > BigLayerBytes ? options.Jobs : 1,
+                    cancellationToken);
+            });
 
             Directory.Delete(spool, recursive: true);
             return new BuiltArtifact(work, manifest, config, configPath, layers);

@@ -105,8 +105,8 @@ public static partial class EnvironmentPuller
             }
             catch (Exception ex) when (ArchiveReader.IsDamage(ex))
             {
-                // A damaged blob shows first as a decompression error: its digest says which it is.
-                throw blob.Mismatch($"it cannot be read ({ex.Message})");
+                // A damaged blob shows first as a decompression error, before its digest can be checked.
+                throw blob.Damaged($"it cannot be read ({ex.Message})");
             }
         }
 

@@ -52,6 +52,11 @@ public sealed class VerifyingBlobStream(Stream inner, OciDescriptor blob, string
         ExitCode.DamagedArchive,
         $"{what} ({blob.Digest}) does not match its digest: {cause}. The copy in the registry or layout is damaged or was tampered with; nothing was written. Push the environment again.");
 
+    /// <summary>A blob that cannot be decompressed or parsed: damaged in the store, or not what envship pushed.</summary>
+    public EnvshipException Damaged(string cause) => new(
+        ExitCode.DamagedArchive,
+        $"{what} ({blob.Digest}) is damaged: {cause}. The copy in the registry or layout is damaged or was tampered with; nothing was written. Push the environment again.");
+
     public override void Flush()
     {
     }
