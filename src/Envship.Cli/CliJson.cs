@@ -44,6 +44,9 @@ public sealed record DeploySummary(
     /// <summary>When DEST's current tree was deployed, for an unchanged deploy.</summary>
     public DateTimeOffset? DeployedAt { get; init; }
 
+    /// <summary>For oci:// and oci-layout: deploys, the bytes fetched and reused and where each layer came from.</summary>
+    public Commands.TransferSummary? Transfer { get; init; }
+
     /// <summary>Requests, resumes and bytes of an https:// ARCHIVE; null for a local one.</summary>
     public Core.Https.DownloadReport? Download { get; init; }
 }
@@ -77,6 +80,9 @@ public sealed record DryRunSummary(
     }
 
     public IReadOnlyList<KeptString> KeptStrings { get; init; } = [];
+
+    /// <summary>For oci:// and oci-layout: sources, the bytes fetched and reused and where each layer came from.</summary>
+    public Commands.TransferSummary? Transfer { get; init; }
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true, UseStringEnumConverter = true)]

@@ -13,7 +13,7 @@ internal static class DeployCommand
 {
     public static Command Create(CliConsole console, CancellationToken cancellationToken)
     {
-        var archive = new Argument<string>("ARCHIVE") { Description = "An archive made by 'envship pack' (tar.zst, tar.gz, tar, or a dir), or an https:// URL of one (its signature is URL.minisig)." };
+        var archive = new Argument<string>("ARCHIVE") { Description = "An archive made by 'envship pack' (tar.zst, tar.gz, tar, or a dir), an https:// URL of one (its signature is URL.minisig), or oci://HOST[:PORT]/REPO:TAG|@sha256:… or oci-layout:DIR[:TAG]." };
         var prefix = new Option<string>("--prefix", "-p") { Description = "Where the environment goes; must be new or empty unless --replace.", Required = true };
         var replace = new Option<bool>("--replace") { Description = "Swap the new tree in over an existing one, keeping the old one for 'envship rollback'." };
         var replaceForeign = new Option<bool>("--replace-foreign") { Description = "Like --replace, also over a directory envship did not deploy (no .envship/receipt.json); it is kept for 'envship rollback'." };
@@ -27,11 +27,13 @@ internal static class DeployCommand
         var verifyKey = new Option<string[]>("--verify-key") { Description = "Public key file of a trusted signer (repeatable); the archive's .minisig must verify before anything is written." };
         var requireSignature = new Option<bool>("--require-signature") { Description = $"Refuse an archive without a good signature from a --verify-key (also set by {SignatureGate.RequireEnvironmentVariable}=1)." };
         var redeploy = new Option<bool>("--redeploy") { Description = "Deploy even when DEST already holds this archive's manifest (to repair drift that 'envship verify' found); needs --replace like any deploy over DEST." };
-        var caFile = new Option<string?>("--ca-file") { Description = "For an https:// ARCHIVE: a PEM file of CA certificates trusted besides the system's (a private CA)." };
-        var insecure = new Option<bool>("--insecure") { Description = "For an http(s):// ARCHIVE: allow plain http:// to a host that is not loopback." };
+        var caFile = new Option<string?>("--ca-file") { Description = "For an https:// or oci:// ARCHIVE: a PEM file of CA certificates trusted besides the system's (a private CA)." };
+        var insecure = new Option<bool>("--insecure") { Description = "For an http(s):// or oci:// ARCHIVE: allow plain http:// to a host that is not loopback." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress; print only the activation line." };
         var json = new Option<bool>("--json") { Description = "Print a machine-readable result." };
         var command = new Command("deploy", "Extract, verify and relocate an archive at any path.") { archive, prefix, replace, replaceForeign, wait, strict, ignoreGlibc, verifyKey, requireSignature, redeploy, group, shared, preserveSpecial, caFile, insecure, dryRun, quiet, json };
+        var registry = new RegistryDeploy();
+        registry.AddTo(command);
         command.Aliases.Add("unpack");
         command.SetAction(parse =>
         {
@@ -39,7 +41,11 @@ internal static class DeployCommand
             {
                 var clock = Stopwatch.StartNew();
                 var silent = parse.GetValue(quiet) || parse.GetValue(json);
-                var source = new DeploySource(parse.GetValue(archive)!, new Core.Registry.Transport.RemoteOptions { CaFile = parse.GetValue(caFile), Insecure = parse.GetValue(insecure) });
+                var archiveText = parse.GetValue(archive)!;
+                var remote = new Core.Registry.Transport.RemoteOptions { CaFile = parse.GetValue(caFile), Insecure = parse.GetValue(insecure) };
+                var source = new DeploySource(archiveText, remote);
+                var fromRegistry = RegistryDeploy.Handles(archiveText);
+                TransferSummary? transfer = null;
                 DeployOptions Options(IProgress<ProgressTick>? progress, string stage) => new()
                 {
                     ArchivePath = parse.GetValue(archive)!,
@@ -59,7 +65,18 @@ internal static class DeployCommand
                 };
                 if (parse.GetValue(dryRun))
                 {
-                    var plan = ProgressDisplay.Run(console, silent, progress => source.DryRun(Options(progress, "verifying"), progress, cancellationToken));
+                    var plan = ProgressDisplay.Run(console, silent, progress =>
+                    {
+                        if (!fromRegistry)
+                        {
+                            return source.DryRun(Options(progress, "verifying"), progress, cancellationToken);
+                        }
+
+                        var stage = "verifying";
+                        DryRunResult result;
+                        (result, transfer) = registry.DryRun(parse, archiveText, remote, Options(progress is null ? null : new SynchronousProgress<ProgressTick>(t => progress.Report(t with { Phase = stage })), stage), s => stage = s, cancellationToken);
+                        return result;
+                    });
                     if (parse.GetValue(json) && plan.Unchanged is { } same)
                     {
                         console.Json(new UnchangedDryRunSummary(true, false, same.Destination, same.ManifestSha256, same.DeployedAt, same.ArchivePath), CliJsonContext.Default.UnchangedDryRunSummary);
@@ -68,8 +85,13 @@ internal static class DeployCommand
 
                     if (parse.GetValue(json))
                     {
-                        console.Json(DryRunSummary.From(plan), CliJsonContext.Default.DryRunSummary);
+                        console.Json(DryRunSummary.From(plan) with { Transfer = transfer }, CliJsonContext.Default.DryRunSummary);
                         return 0;
+                    }
+
+                    if (transfer is not null)
+                    {
+                        console.Error($"envship: {transfer.Source} {transfer.ManifestDigest}: {transfer.Describe()}.");
                     }
 
                     foreach (var line in PlanRenderer.Render(plan))
@@ -80,7 +102,18 @@ internal static class DeployCommand
                     return 0;
                 }
 
-                var result = ProgressDisplay.Run(console, silent, progress => source.Deploy(Options(progress, "deploying"), progress, cancellationToken));
+                var result = ProgressDisplay.Run(console, silent, progress =>
+                {
+                    if (!fromRegistry)
+                    {
+                        return source.Deploy(Options(progress, "deploying"), progress, cancellationToken);
+                    }
+
+                    var stage = "deploying";
+                    DeployResult deployed;
+                    (deployed, transfer) = registry.Deploy(parse, archiveText, remote, Options(progress is null ? null : new SynchronousProgress<ProgressTick>(t => progress.Report(t with { Phase = stage })), stage), s => stage = s, cancellationToken);
+                    return deployed;
+                });
                 if (parse.GetValue(json))
                 {
                     console.Json(
@@ -91,6 +124,7 @@ internal static class DeployCommand
                             GlibcShortfalls = result.GlibcShortfalls,
                             Changed = result.Changed,
                             DeployedAt = result.Unchanged?.DeployedAt,
+                            Transfer = transfer,
                             Download = source.Download,
                         },
                         CliJsonContext.Default.DeploySummary);
@@ -143,6 +177,11 @@ internal static class DeployCommand
                     if (result.Signature is { } signature)
                     {
                         console.Error($"envship: signature good, from key {signature.KeyId}; trusted comment: {signature.TrustedComment}");
+                    }
+
+                    if (transfer is not null)
+                    {
+                        console.Error($"envship: {transfer.Source} {transfer.ManifestDigest}: {transfer.Describe()}.");
                     }
 
                     console.Error($"envship: deployed {result.Manifest.Summary.Files} files to {result.Destination} ({result.FilesRelocated} relocated from {result.Manifest.SourcePrefix}) in {clock.Elapsed.TotalSeconds:0.0} s; every file verified against manifest sha256 {result.ManifestSha256}.");

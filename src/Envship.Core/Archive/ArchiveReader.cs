@@ -11,6 +11,12 @@ public sealed record ArchiveMember(string Path, EntryType Type, string? LinkTarg
 {
     /// <summary>The data size the member's own header declares, checked against the manifest before any byte is read.</summary>
     public long Size { get; init; }
+
+    /// <summary>
+    /// Set when <see cref="Data"/> holds a file as an earlier deploy to this same destination left it
+    /// (reused instead of fetched): its bytes are checked against this SHA-256 and not relocated again.
+    /// </summary>
+    public string? DeployedSha256 { get; init; }
 }
 
 /// <summary>

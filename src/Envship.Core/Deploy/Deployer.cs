@@ -87,10 +87,23 @@ public static class Deployer
     public static DeployResult Deploy(DeployOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var destination = NormalizePrefix(options.Destination);
+        _ = NormalizePrefix(options.Destination);
         var signature = SignatureGate.Check(options, cancellationToken);
-        using var reader = ArchiveReader.Open(options.ArchivePath);
-        // ArchiveReader.Open has validated the manifest; a second pass over 50k entries only delays the first write.
+        using var reader = ArchiveDeploySource.Open(options.ArchivePath);
+        return Deploy(reader, options, signature, cancellationToken);
+    }
+
+    /// <summary>
+    /// The one deploy path every source takes (an archive, a registry's layers): the members come from
+    /// <paramref name="reader"/>, whose manifest is already validated, and <paramref name="signature"/>
+    /// is what the caller's signature gate verified before any member was read.
+    /// </summary>
+    public static DeployResult Deploy(IDeploySource reader, DeployOptions options, VerifiedSignature? signature, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        ArgumentNullException.ThrowIfNull(options);
+        var destination = NormalizePrefix(options.Destination);
+        // The source has validated the manifest; a second pass over 50k entries only delays the first write.
         var manifest = reader.Manifest;
         var mayBeCurrent = CurrentVersion.MayHold(destination, reader.ManifestSha256, options);
         var plan = mayBeCurrent ? null : Plan(reader, destination, options);
@@ -137,7 +150,7 @@ public static class Deployer
                 EnvshipVersion = EnvshipVersion,
                 Destination = destination,
                 DeployedAt = DateTimeOffset.UtcNow,
-                ArchivePath = options.Source ?? Path.GetFullPath(options.ArchivePath),
+                ArchivePath = options.Source ?? reader.Origin,
                 ManifestSha256 = digest,
                 ArchiveFormat = reader.Format,
                 Files = hashes,
@@ -149,7 +162,8 @@ public static class Deployer
                 SignerKeyId = signature?.KeyId,
                 GroupId = plan.Policy.ChangesGroup ? plan.Policy.GroupId : null,
             }.Save(staging);
-            SharedInstall.Adopt(staging, [.. added, ".envship", Receipt.RelativePath], plan.Policy);
+            var records = reader.WriteRecords(staging);
+            SharedInstall.Adopt(staging, [.. added, ".envship", Receipt.RelativePath, .. records], plan.Policy);
             TreeSwitch.Prepare(layout, staging, replacing);
             extractor.FinishDirectories();
             cancellationToken.ThrowIfCancellationRequested();
@@ -179,10 +193,10 @@ public static class Deployer
         }
     }
 
-    private static DeployPlan Plan(ArchiveReader reader, string destination, DeployOptions options)
+    private static DeployPlan Plan(IDeploySource reader, string destination, DeployOptions options)
     {
         _ = CheckDestinationIsFree(destination, options);
-        return Preflight.Run(reader.Manifest, options.ArchivePath, destination, options);
+        return Preflight.Run(reader.Manifest, reader.Location, destination, options);
     }
 
     /// <summary>Once the journal exists the staging path may already hold the old tree, so only recovery may touch it.</summary>

@@ -22,24 +22,33 @@ public static class DryRun
     public static DryRunResult Check(DeployOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var destination = Deployer.NormalizePrefix(options.Destination);
+        _ = Deployer.NormalizePrefix(options.Destination);
         var signature = SignatureGate.Check(options, cancellationToken);
-        using var reader = ArchiveReader.Open(options.ArchivePath);
+        using var reader = ArchiveDeploySource.Open(options.ArchivePath);
+        ManifestValidator.Validate(reader.Manifest, options.ArchivePath);
+        return Check(reader, options, signature, cancellationToken);
+    }
+
+    /// <summary>The dry run over any source whose manifest is validated and whose signature the caller checked.</summary>
+    public static DryRunResult Check(IDeploySource reader, DeployOptions options, VerifiedSignature? signature, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        ArgumentNullException.ThrowIfNull(options);
+        var destination = Deployer.NormalizePrefix(options.Destination);
         var manifest = reader.Manifest;
-        ManifestValidator.Validate(manifest, options.ArchivePath);
         if (CurrentVersion.Find(destination, manifest, reader.ManifestSha256, options) is { } current)
         {
             return new DryRunResult(null, current.ManifestSha256, 0, signature) { Unchanged = current };
         }
 
         _ = Deployer.CheckDestinationIsFree(destination, options);
-        var plan = Preflight.Run(manifest, options.ArchivePath, destination, options);
+        var plan = Preflight.Run(manifest, reader.Location, destination, options);
         var checkedMembers = CheckMembers(reader, options.Progress, cancellationToken);
         reader.ReadToEnd();
         return new DryRunResult(plan, reader.ManifestSha256, checkedMembers, signature);
     }
 
-    private static int CheckMembers(ArchiveReader reader, IProgress<DeployProgress>? progress, CancellationToken cancellationToken)
+    private static int CheckMembers(IDeploySource reader, IProgress<DeployProgress>? progress, CancellationToken cancellationToken)
     {
         var expected = reader.Manifest.Entries.ToDictionary(e => e.Path, StringComparer.Ordinal);
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -73,7 +82,7 @@ public static class DryRun
 
                 if (entry.Type == EntryType.File)
                 {
-                    CheckData(reader, member.Data, entry, buffer);
+                    CheckData(reader, member.Data, member.DeployedSha256 is null ? entry : entry with { Sha256 = member.DeployedSha256, Size = member.Size }, buffer);
                     bytesDone += entry.Size;
                 }
 
@@ -94,7 +103,7 @@ public static class DryRun
         return seen.Count;
     }
 
-    private static void CheckData(ArchiveReader reader, Stream? data, ManifestEntry entry, byte[] buffer)
+    private static void CheckData(IDeploySource reader, Stream? data, ManifestEntry entry, byte[] buffer)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         long length = 0;
@@ -114,7 +123,7 @@ public static class DryRun
         }
         catch (Exception ex) when (ArchiveReader.IsDamage(ex))
         {
-            throw new EnvshipException(ExitCode.DamagedArchive, $"{reader.ArchivePath}: the archive is damaged inside '{entry.Path}' ({ex.Message}). Copy the archive again and check its sha256.", ex);
+            throw new EnvshipException(ExitCode.DamagedArchive, $"{reader.Location}: the archive is damaged inside '{entry.Path}' ({ex.Message}). Copy the archive again and check its sha256.", ex);
         }
 
         var actual = Convert.ToHexStringLower(hash.GetHashAndReset());
@@ -124,6 +133,6 @@ public static class DryRun
         }
     }
 
-    private static EnvshipException Damaged(ArchiveReader reader, string what) =>
-        new(ExitCode.DamagedArchive, $"{reader.ArchivePath}: {what}. The archive is damaged or was tampered with; copy it again and check its sha256.");
+    private static EnvshipException Damaged(IDeploySource reader, string what) =>
+        new(ExitCode.DamagedArchive, $"{reader.Location}: {what}. The archive is damaged or was tampered with; copy it again and check its sha256.");
 }

@@ -22,6 +22,12 @@ internal sealed class FileWriteJob(long sequence, ManifestEntry entry, string pa
     /// <summary>The full staging path, whose parents the reader checked are real directories.</summary>
     public string Path { get; } = path;
 
+    /// <summary>The SHA-256 of bytes already deployed at this destination (see <see cref="ArchiveMember.DeployedSha256"/>); null for archived bytes.</summary>
+    public string? DeployedSha256 { get; init; }
+
+    /// <summary>How many bytes of data come: the manifest's size for archived bytes, the file's own for deployed ones.</summary>
+    public long DataSize { get; init; } = entry.Size;
+
     internal Queue<FileChunk> Chunks { get; } = new();
 
     /// <summary>Every chunk has been queued: no more data will come.</summary>

@@ -17,6 +17,12 @@ internal sealed partial class StagingExtractor
         var entry = job.Entry;
         var modeBits = _policy.Decide(entry).Mode;
         var mode = (UnixFileMode)modeBits;
+        if (job.DeployedSha256 is { } deployed)
+        {
+            WriteDeployed(job, deployed, modeBits);
+            return;
+        }
+
         var rewrites = FileRelocationApplier.Rewrites(entry, target);
         var inMemory = rewrites && TryHoldInMemory(entry);
         try
@@ -183,6 +189,44 @@ internal sealed partial class StagingExtractor
         }
 
         CheckArchived(job.Entry, written, hash.GetHashAndReset());
+    }
+
+    /// <summary>Bytes reused from DEST are final: written as they are and checked against the hash DEST's receipt recorded.</summary>
+    private void WriteDeployed(FileWriteJob job, string deployed, int modeBits)
+    {
+        var pipeline = _pipeline!;
+        using var output = CreateNew(job.Path, job.Entry, modeBits);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        long written = 0;
+        while (pipeline.TryNextChunk(job, out var chunk))
+        {
+            try
+            {
+                var bytes = chunk.Buffer.AsSpan(0, chunk.Length);
+                hash.AppendData(bytes);
+                UnixFileWriter.WriteAt(output, bytes, written, job.Path);
+                written += bytes.Length;
+            }
+            finally
+            {
+                pipeline.Release(chunk);
+            }
+        }
+
+        var actual = Convert.ToHexStringLower(hash.GetHashAndReset());
+        if (written != job.DataSize || actual != deployed)
+        {
+            throw new EnvshipException(ExitCode.DamagedArchive, $"{reader.Location}: '{job.Entry.Path}', reused from the current deployment, changed while it was copied (sha256 {actual}, its receipt says {deployed}); nothing was written. Deploy again: a changed file is fetched instead of reused.");
+        }
+
+        SharedInstall.SetGroup(job.Path, _policy);
+        if (!UnixFileWriter.CreatesExactly(modeBits))
+        {
+            File.SetUnixFileMode(output, (UnixFileMode)modeBits);
+        }
+
+        UnixFileSystem.SetModifiedTime(output, job.Entry.MtimeNs);
+        Record(job.Entry.Path, actual);
     }
 
     private void CheckArchived(ManifestEntry entry, long length, byte[] sha256)

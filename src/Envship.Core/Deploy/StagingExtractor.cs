@@ -16,7 +16,7 @@ public readonly record struct DeployProgress(int FilesDone, int FilesTotal, long
 /// (type, size, SHA-256) as it streams, relocated right after it is verified, then given its mode and mtime.
 /// A small file that needs relocation is verified and relocated in memory, and written once.
 /// </summary>
-internal sealed partial class StagingExtractor(string staging, ArchiveReader reader, RelocationTarget target, IProgress<DeployProgress>? progress, PermissionPolicy? policy = null, int jobs = 0)
+internal sealed partial class StagingExtractor(string staging, IDeploySource reader, RelocationTarget target, IProgress<DeployProgress>? progress, PermissionPolicy? policy = null, int jobs = 0)
 {
     // .NET gives an IOException the raw errno as its HResult; EEXIST is O_EXCL finding the path taken.
     private const int FileExistsErrno = 17;
@@ -26,7 +26,7 @@ internal sealed partial class StagingExtractor(string staging, ArchiveReader rea
 
     // Workers add to it as their files finish; the reader looks up hard link targets.
     private readonly FileHashDictionary _deployedHashes = new();
-    private readonly StagingPaths _paths = new(staging, reader.ArchivePath);
+    private readonly StagingPaths _paths = new(staging, reader.Location);
     // Relocation's temporaries go under .envship/, where no archive member may be (ManifestValidator).
     private readonly string _temporaries = Path.Combine(staging, ".envship");
     // Files of several chunks are gathered here to be relocated in memory; a pool of its own keeps
@@ -100,7 +100,7 @@ internal sealed partial class StagingExtractor(string staging, ArchiveReader rea
                     throw Damaged($"member '{member.Path}' is a {member.Type} but the manifest says {entry.Type}");
                 }
 
-                if (entry.Type == EntryType.File && member.Size != entry.Size)
+                if (entry.Type == EntryType.File && member.DeployedSha256 is null && member.Size != entry.Size)
                 {
                     throw Damaged($"member '{member.Path}' holds {member.Size} bytes by its tar header but the manifest declares {entry.Size}");
                 }
@@ -193,7 +193,7 @@ internal sealed partial class StagingExtractor(string staging, ArchiveReader rea
 
                 return;
             default:
-                Deliver(member.Data, new FileWriteJob(sequence, entry, path), pipeline);
+                Deliver(member.Data, new FileWriteJob(sequence, entry, path) { DeployedSha256 = member.DeployedSha256, DataSize = member.DeployedSha256 is null ? entry.Size : member.Size }, pipeline);
                 return;
         }
     }
@@ -210,9 +210,10 @@ internal sealed partial class StagingExtractor(string staging, ArchiveReader rea
     private void Deliver(Stream? data, FileWriteJob job, ExtractionPipeline pipeline)
     {
         var entry = job.Entry;
-        if (data is null || entry.Size == 0)
+        var size = job.DataSize;
+        if (data is null || size == 0)
         {
-            RefuseExtraData(data, entry);
+            RefuseExtraData(data, entry, size);
             pipeline.Deliver(job, null, last: true);
             return;
         }
@@ -220,14 +221,14 @@ internal sealed partial class StagingExtractor(string staging, ArchiveReader rea
         long delivered = 0;
         while (true)
         {
-            var length = (int)Math.Min(entry.Size - delivered, ExtractionPipeline.ChunkSize);
+            var length = (int)Math.Min(size - delivered, ExtractionPipeline.ChunkSize);
             var buffer = pipeline.Rent(length);
             var filled = ReadFully(data, buffer, length, entry);
             delivered += filled;
-            var last = filled < length || delivered == entry.Size;
+            var last = filled < length || delivered == size;
             if (last)
             {
-                RefuseExtraData(data, entry);
+                RefuseExtraData(data, entry, size);
             }
 
             pipeline.Deliver(job, new FileChunk(buffer, filled), last);
@@ -238,12 +239,12 @@ internal sealed partial class StagingExtractor(string staging, ArchiveReader rea
         }
     }
 
-    private void RefuseExtraData(Stream? data, ManifestEntry entry)
+    private void RefuseExtraData(Stream? data, ManifestEntry entry, long size)
     {
         Span<byte> probe = stackalloc byte[1];
         if (data is not null && ReadData(data, probe, entry) > 0)
         {
-            throw Damaged($"'{entry.Path}' holds more than the {entry.Size} bytes the manifest declares");
+            throw Damaged($"'{entry.Path}' holds more than the {size} bytes {(size == entry.Size ? "the manifest declares" : "it had when it was deployed")}");
         }
     }
 
@@ -294,10 +295,10 @@ internal sealed partial class StagingExtractor(string staging, ArchiveReader rea
         }
         catch (Exception ex) when (ArchiveReader.IsDamage(ex))
         {
-            throw new EnvshipException(ExitCode.DamagedArchive, $"{reader.ArchivePath}: the archive is damaged inside '{entry.Path}' ({ex.Message}). Copy the archive again and check its sha256.", ex);
+            throw new EnvshipException(ExitCode.DamagedArchive, $"{reader.Location}: the archive is damaged inside '{entry.Path}' ({ex.Message}). Copy the archive again and check its sha256.", ex);
         }
     }
 
     private EnvshipException Damaged(string what) =>
-        new(ExitCode.DamagedArchive, $"{reader.ArchivePath}: {what}. The archive is damaged or was tampered with; copy it again and check its sha256.");
+        new(ExitCode.DamagedArchive, $"{reader.Location}: {what}. The archive is damaged or was tampered with; copy it again and check its sha256.");
 }
