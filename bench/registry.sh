@@ -130,7 +130,7 @@ uploaded_v2=$(jq '.bytes_uploaded' <<<"$pushed_v2")
 update() {   # update FLAGS...: v1 from the registry, then v2 over it; prints v2's bytes fetched
   rm -rf "$work/dest" "$work/cache" "$work/.dest.envship" "$work/.dest.envship-"*
   "${envship[@]}" deploy "oci://$host/bench/run1:v1" --prefix "$work/dest" --cache-dir "$work/cache" -q
-  "${envship[@]}" deploy "oci://$host/bench/run1:v2" --prefix "$work/dest" --replace --cache-dir "$work/cache" "$@" --json | jq '.bytes_fetched'
+  "${envship[@]}" deploy "oci://$host/bench/run1:v2" --prefix "$work/dest" --replace --cache-dir "$work/cache" "$@" --json | jq '.transfer.bytes_fetched'
 }
 fetched_cached=$(update)
 fetched_nocache=$(update --no-cache)
