@@ -13,9 +13,12 @@ public sealed class DeployLockTests(ReplaceArchives archives) : IClassFixture<Re
     {
         var destination = archives.Work.Combine("locked", "env");
         var layout = DeployLayout.For(destination);
-        var big = StartHoldingTheLock(layout, ["deploy", archives.Big, "--prefix", destination, "-q"]);
+        var big = StartHoldingTheLock(layout, ["deploy", archives.Big, "--prefix", destination, "-q"], pause: true);
 
+        // The first deploy is stopped (SIGSTOP) while it holds the lock, so on a loaded machine it
+        // cannot finish before the second starts; it goes on once the second has failed.
         var second = CliRunner.RunProcess(["deploy", archives.A, "--prefix", destination, "-q"]);
+        Signal("CONT", OwnerPid(layout));
         var first = await big;
 
         Assert.True(first.Result.ExitCode == 0, first.Result.StdErr);
@@ -65,7 +68,11 @@ public sealed class DeployLockTests(ReplaceArchives archives) : IClassFixture<Re
     }
 
     /// <summary>Starts the CLI in its own process and returns once that process holds the destination's lock.</summary>
-    private static Task<(int Pid, ProcessResult Result)> StartHoldingTheLock(DeployLayout layout, string[] args)
+    private static int OwnerPid(DeployLayout layout) => int.Parse(File.ReadAllText(layout.OwnerFile).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+
+    private static void Signal(string signal, int pid) => Assert.Equal(0, ProcessRunner.Run("kill", [$"-{signal}", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]).ExitCode);
+
+    private static Task<(int Pid, ProcessResult Result)> StartHoldingTheLock(DeployLayout layout, string[] args, bool pause = false)
     {
         var pidBefore = File.Exists(layout.OwnerFile) ? File.ReadAllText(layout.OwnerFile) : null;
         var run = Task.Run(() => CliRunner.RunProcess(args));
@@ -87,6 +94,11 @@ public sealed class DeployLockTests(ReplaceArchives archives) : IClassFixture<Re
 
         Assert.False(run.IsCompleted, "the first deploy ended before it was seen holding the lock; make the big archive bigger");
         Assert.NotNull(pid);
+        if (pause)
+        {
+            Signal("STOP", int.Parse(pid, System.Globalization.CultureInfo.InvariantCulture));
+        }
+
         return run.ContinueWith(t => (int.Parse(pid, System.Globalization.CultureInfo.InvariantCulture), t.Result), TaskScheduler.Default);
     }
 }
