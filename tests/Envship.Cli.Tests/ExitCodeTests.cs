@@ -31,7 +31,7 @@ public sealed partial class ExitCodeTests(TinyEnvironment env) : IClassFixture<T
         [ExitCode.BadKey] = (typeof(MinisignInteropTests), nameof(MinisignInteropTests.A_password_on_stdin_decrypts_a_key_for_both_tools_and_a_wrong_one_is_a_clear_error)),
         [ExitCode.RegistryAuth] = (typeof(LoginTests), nameof(LoginTests.Login_with_a_wrong_password_exits_30_naming_the_host_and_writes_nothing)),
         [ExitCode.RemoteUnavailable] = (typeof(LoginTests), nameof(LoginTests.Login_to_a_closed_port_exits_31_naming_the_host)),
-        [ExitCode.RemoteNotFound] = (typeof(LoginTests), nameof(LoginTests.Login_to_a_server_that_is_no_registry_exits_32)),
+        [ExitCode.RemoteNotFound] = (typeof(Registry.AuthenticatedFleetTests), nameof(Registry.AuthenticatedFleetTests.Basic_auth_push_and_deploy_work_after_login_and_fail_clearly_without_it)),
         [ExitCode.HungUp] = (typeof(CliBehaviourTests), nameof(CliBehaviourTests.An_interrupted_pack_leaves_nothing_behind)),
         [ExitCode.Interrupted] = (typeof(CliBehaviourTests), nameof(CliBehaviourTests.An_interrupted_pack_leaves_nothing_behind)),
     };
