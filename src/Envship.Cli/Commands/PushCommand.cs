@@ -21,10 +21,11 @@ internal static class PushCommand
         var sign = new Option<string?>("--sign") { Description = "Push a minisign signature of the manifest digest as a referrer, made with this secret key." };
         var json = new Option<bool>("--json") { Description = "Print the digest, bytes uploaded and skipped, and every layer's outcome as JSON." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only the digest." };
+        var mountFrom = new Option<string[]>("--mount-from") { Description = "Another repository of the same registry that may hold some of the blobs (repeatable): they are mounted from it, not uploaded." };
         var remote = new RemoteCliOptions();
         var command = new Command("push", "Push an environment (an archive or a prefix) to an OCI registry or image layout, one layer per package; only blobs the target lacks are uploaded.")
         {
-            arguments, prefix, name, tags, sign, json, quiet,
+            arguments, prefix, name, tags, sign, json, quiet, mountFrom,
         };
         remote.AddTo(command);
         command.SetAction(parse =>
@@ -41,6 +42,15 @@ internal static class PushCommand
                 var silent = parse.GetValue(quiet) || parse.GetValue(json);
                 var key = parse.GetValue(sign) is { } keyFile ? PasswordSource.LoadKey(console, keyFile) : null;
                 using var destination = OciEndpoint.Open(args[^1], remote.Read(parse), forWriting: true);
+                if ((parse.GetValue(mountFrom) ?? []) is { Length: > 0 } candidates)
+                {
+                    if (destination.Target is not RegistryRepository repository)
+                    {
+                        throw new EnvshipException(ExitCode.Usage, $"--mount-from works only when pushing to a registry (oci://…), not to {args[^1]}.");
+                    }
+
+                    repository.MountCandidates = candidates;
+                }
                 if (destination.Reference is { } reference && OciDigest.IsValid(reference))
                 {
                     throw new EnvshipException(ExitCode.Usage, $"{args[^1]}: a push needs a tag, not a digest (the digest is known only once the manifest is built). Write REPO:TAG.");

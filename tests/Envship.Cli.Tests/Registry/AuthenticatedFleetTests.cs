@@ -49,6 +49,12 @@ public sealed class AuthenticatedFleetTests(TinyEnvironment env) : IClassFixture
         Assert.True(push.ExitCode == 0, push.StdErr);
         Assert.StartsWith("sha256:", push.StdOut.Trim(), StringComparison.Ordinal);
 
+        var copy = Envship(dir, "", "push", env.TarZst, $"oci://{host}/team/copy:v1", "--mount-from", "team/tiny", "--json");
+        Assert.True(copy.ExitCode == 0, copy.StdErr);
+        var copied = System.Text.Json.Nodes.JsonNode.Parse(copy.StdOut)!;
+        Assert.All(copied["layers"]!.AsArray(), layer => Assert.Equal("mounted", ((string?)layer!["outcome"])?.ToLowerInvariant()));
+        Assert.Equal(push.StdOut.Trim(), (string?)copied["digest"]);
+
         var deploy = Envship(dir, "", "deploy", reference, "--prefix", destination, "--no-cache", "-q");
         Assert.True(deploy.ExitCode == 0, deploy.StdErr);
         Assert.Equal(0, CliRunner.Run("verify", destination).ExitCode);
