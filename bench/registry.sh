@@ -115,9 +115,9 @@ for ((run = 1; run <= runs; run++)); do
   for side in "${sides[@]}"; do
     rm -rf "$work/dest" "$work/cache"
     if [ "$side" = registry ]; then
-      timed registry_ms "${envship[@]}" deploy "oci://$host/bench/run$run:v1" --prefix "$work/dest" --cache-dir "$work/cache" -q
+      timed registry_ms "${envship[@]}" deploy "oci://$host/bench/run$run:v1" --prefix "$work/dest" --cache-dir "$work/cache" -q >/dev/null
     else
-      timed local_ms "${envship[@]}" deploy "$work/v1.tar.zst" --prefix "$work/dest" -q
+      timed local_ms "${envship[@]}" deploy "$work/v1.tar.zst" --prefix "$work/dest" -q >/dev/null
     fi
   done
 done
@@ -129,7 +129,7 @@ uploaded_v2=$(jq '.bytes_uploaded' <<<"$pushed_v2")
 
 update() {   # update FLAGS...: v1 from the registry, then v2 over it; prints v2's bytes fetched
   rm -rf "$work/dest" "$work/cache" "$work/.dest.envship" "$work/.dest.envship-"*
-  "${envship[@]}" deploy "oci://$host/bench/run1:v1" --prefix "$work/dest" --cache-dir "$work/cache" -q
+  "${envship[@]}" deploy "oci://$host/bench/run1:v1" --prefix "$work/dest" --cache-dir "$work/cache" -q >/dev/null
   "${envship[@]}" deploy "oci://$host/bench/run1:v2" --prefix "$work/dest" --replace --cache-dir "$work/cache" "$@" --json | jq '.transfer.bytes_fetched'
 }
 fetched_cached=$(update)
