@@ -31,4 +31,16 @@ public static class CliRunner
         var assembly = Path.Combine(AppContext.BaseDirectory, "envship.dll");
         return ProcessRunner.Run("dotnet", [assembly, .. args], workingDirectory, environment, TimeSpan.FromMinutes(5));
     }
+
+    /// <summary>
+    /// Runs the built <c>envship</c> with <paramref name="stdin"/> piped in (as <c>printf</c> would, plus a newline):
+    /// ProcessRunner closes stdin, and <c>--password-stdin</c> needs it open.
+    /// </summary>
+    public static ProcessResult RunWithStdin(string stdin, IEnumerable<string> args, IDictionary<string, string?> environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        var assembly = Path.Combine(AppContext.BaseDirectory, "envship.dll");
+        var withStdin = new Dictionary<string, string?>(environment) { ["ENVSHIP_TEST_STDIN"] = stdin };
+        return ProcessRunner.Run("sh", ["-c", "printf '%s\\n' \"$ENVSHIP_TEST_STDIN\" | exec dotnet \"$@\"", "sh", assembly, .. args], environment: withStdin, timeout: TimeSpan.FromMinutes(5));
+    }
 }

@@ -135,17 +135,13 @@ public sealed class LoginTests
 
     private static ProcessResult Envship(TempDirectory dir, string stdin, params string[] args) => Envship(dir, stdin, args, null);
 
-    /// <summary>Runs the built envship with <paramref name="stdin"/> piped in (printf, no newline), DOCKER_CONFIG inside <paramref name="dir"/>.</summary>
-    private static ProcessResult Envship(TempDirectory dir, string stdin, string[] args, string? path)
-    {
-        var assembly = Path.Combine(AppContext.BaseDirectory, "envship.dll");
-        return ProcessRunner.Run("sh", ["-c", "printf '%s\\n' \"$ENVSHIP_TEST_STDIN\" | exec dotnet \"$@\"", "sh", assembly, .. args], environment: new Dictionary<string, string?>
+    /// <summary>Runs the built envship with <paramref name="stdin"/> piped in and DOCKER_CONFIG inside <paramref name="dir"/>.</summary>
+    private static ProcessResult Envship(TempDirectory dir, string stdin, string[] args, string? path) =>
+        CliRunner.RunWithStdin(stdin, args, new Dictionary<string, string?>
         {
             ["DOCKER_CONFIG"] = dir.Combine("docker"),
-            ["ENVSHIP_TEST_STDIN"] = stdin,
             ["PATH"] = path ?? Environment.GetEnvironmentVariable("PATH"),
         });
-    }
 
     private static int ClosedPort()
     {

@@ -72,15 +72,10 @@ public sealed class AuthenticatedFleetTests(TinyEnvironment env) : IClassFixture
         Assert.False(Directory.Exists(elsewhere));
     }
 
-    /// <summary>The built envship with <paramref name="stdin"/> piped in and DOCKER_CONFIG inside <paramref name="dir"/>.</summary>
-    private static ProcessResult Envship(TempDirectory dir, string stdin, params string[] args)
-    {
-        var assembly = Path.Combine(AppContext.BaseDirectory, "envship.dll");
-        return ProcessRunner.Run("sh", ["-c", "printf '%s\\n' \"$ENVSHIP_TEST_STDIN\" | exec dotnet \"$@\"", "sh", assembly, .. args], environment: new Dictionary<string, string?>
+    private static ProcessResult Envship(TempDirectory dir, string stdin, params string[] args) =>
+        CliRunner.RunWithStdin(stdin, args, new Dictionary<string, string?>
         {
             ["DOCKER_CONFIG"] = dir.Combine("docker"),
-            ["ENVSHIP_TEST_STDIN"] = stdin,
             ["XDG_CACHE_HOME"] = dir.Combine("cache"),
         });
-    }
 }
