@@ -170,6 +170,13 @@ internal sealed partial class StagingExtractor
 
     private void WriteVerified(SafeFileHandle output, FileWriteJob job)
     {
+        var (written, sha256) = WriteChunks(output, job);
+        CheckArchived(job.Entry, written, sha256);
+    }
+
+    /// <summary>Writes the job's chunks as they arrive, hashing them on the way; returns the length and SHA-256 written.</summary>
+    private (long Written, byte[] Sha256) WriteChunks(SafeFileHandle output, FileWriteJob job)
+    {
         var pipeline = _pipeline!;
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         long written = 0;
@@ -188,32 +195,15 @@ internal sealed partial class StagingExtractor
             }
         }
 
-        CheckArchived(job.Entry, written, hash.GetHashAndReset());
+        return (written, hash.GetHashAndReset());
     }
 
     /// <summary>Bytes reused from DEST are final: written as they are and checked against the hash DEST's receipt recorded.</summary>
     private void WriteDeployed(FileWriteJob job, string deployed, int modeBits)
     {
-        var pipeline = _pipeline!;
         using var output = CreateNew(job.Path, job.Entry, modeBits);
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        long written = 0;
-        while (pipeline.TryNextChunk(job, out var chunk))
-        {
-            try
-            {
-                var bytes = chunk.Buffer.AsSpan(0, chunk.Length);
-                hash.AppendData(bytes);
-                UnixFileWriter.WriteAt(output, bytes, written, job.Path);
-                written += bytes.Length;
-            }
-            finally
-            {
-                pipeline.Release(chunk);
-            }
-        }
-
-        var actual = Convert.ToHexStringLower(hash.GetHashAndReset());
+        var (written, sha256) = WriteChunks(output, job);
+        var actual = Convert.ToHexStringLower(sha256);
         if (written != job.DataSize || actual != deployed)
         {
             throw new EnvshipException(ExitCode.DamagedArchive, $"{reader.Location}: '{job.Entry.Path}', reused from the current deployment, changed while it was copied (sha256 {actual}, its receipt says {deployed}); nothing was written. Deploy again: a changed file is fetched instead of reused.");
