@@ -13,7 +13,7 @@ public sealed class NativeBuildTests(SmallEnvironment env) : IClassFixture<Small
     [Fact]
     public void The_published_native_binary_runs_every_step_of_a_deploy()
     {
-        var binary = Publish();
+        var binary = NativeEnvship.Binary();
         Assert.False(File.Exists(Path.Combine(Path.GetDirectoryName(binary)!, "envship.dll")), "the release build is not native");
 
         var archive = env.Work.Combine("native.tar.zst");
@@ -45,20 +45,5 @@ public sealed class NativeBuildTests(SmallEnvironment env) : IClassFixture<Small
         var result = ProcessRunner.Run(binary, args, null, null, TimeSpan.FromMinutes(2));
         Assert.True(result.ExitCode == 0, $"envship {string.Join(' ', args)} exited {result.ExitCode}:\n{result.StdOut}\n{result.StdErr}");
         return result.StdOut + result.StdErr;
-    }
-
-    private string Publish()
-    {
-        var root = new DirectoryInfo(AppContext.BaseDirectory);
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Envship.slnx")))
-        {
-            root = root.Parent;
-        }
-
-        Assert.NotNull(root);
-        var output = env.Work.Combine("native-bin");
-        var published = ProcessRunner.Run("dotnet", ["publish", Path.Combine(root.FullName, "src", "Envship.Cli"), "-c", "Release", "-o", output, "--nologo", "-v", "q"], null, null, TimeSpan.FromMinutes(10));
-        Assert.True(published.ExitCode == 0, $"dotnet publish failed:\n{published.StdOut}\n{published.StdErr}");
-        return Path.Combine(output, "envship");
     }
 }
