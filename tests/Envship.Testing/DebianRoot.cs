@@ -20,7 +20,8 @@ public sealed partial class DebianRoot
     private const int RecipeVersion = 1;
 
     private static readonly TimeSpan _buildTimeout = TimeSpan.FromMinutes(20);
-    private static readonly Lazy<DebianRoot> _bullseye = new(() => Ensure("bullseye", "2.31", ["python3"]));
+    private static readonly (string Suite, string Glibc, string[] Includes) _bullseyeRecipe = ("bullseye", "2.31", ["python3"]);
+    private static readonly Lazy<DebianRoot> _bullseye = new(() => Ensure(_bullseyeRecipe.Suite, _bullseyeRecipe.Glibc, _bullseyeRecipe.Includes));
 
     private DebianRoot(string path, string suite, string glibcVersion)
     {
@@ -64,8 +65,9 @@ public sealed partial class DebianRoot
     }
 
     /// <summary>
-    /// Why roots cannot be used here, or null when they can: building one needs root (debootstrap creates
-    /// device nodes and chroots), and running in one needs root or an unprivileged user namespace.
+    /// Why the bullseye root cannot be used here, or null when it can: building it needs root (debootstrap
+    /// creates device nodes and chroots); entering a cached one as another user needs a user namespace in
+    /// which /proc can be bind-mounted.
     /// </summary>
     public static string? UnavailableReason()
     {
@@ -73,13 +75,14 @@ public sealed partial class DebianRoot
             return "Debian test roots are built for x86-64 Linux only.";
         if (Environment.IsPrivilegedProcess)
             return null;
-        var probe = ProcessRunner.Run("unshare", ["--map-root-user", "--mount", "true"]);
-        if (probe.ExitCode != 0)
-            return $"Not running as root, and unprivileged user namespaces are unavailable ({probe.StdErr.Trim()}): cannot chroot into a Debian root.";
-        return Directory.Exists(CacheDirectory)
-            && Directory.EnumerateDirectories(CacheDirectory, "bullseye-*").Any(d => !d.Contains(".partial-", StringComparison.Ordinal))
+        var (suite, glibc, includes) = _bullseyeRecipe;
+        var (path, _) = CachedPath(suite, includes);
+        if (!Directory.Exists(path))
+            return $"Not running as root: debootstrap cannot build the Debian root {path}. Run the tests once as root to cache it.";
+        var probe = new DebianRoot(path, suite, glibc).Run(["/bin/true"]);
+        return probe.ExitCode == 0
             ? null
-            : $"Not running as root: debootstrap cannot build the Debian root in {CacheDirectory}. Run the tests once as root to cache it.";
+            : $"Not running as root, and entering {path} through a user namespace failed ({probe.StdErr.Trim()}).";
     }
 
     /// <summary>Maps an absolute path inside the root to the host path.</summary>
@@ -97,13 +100,10 @@ public sealed partial class DebianRoot
     /// </summary>
     private static DebianRoot Ensure(string suite, string glibcVersion, IReadOnlyList<string> includes)
     {
-        var recipe = $"debootstrap --variant={Variant} --include={string.Join(',', includes)} {suite} amd64 (recipe {RecipeVersion})";
-        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(recipe)))[..12];
-        var cache = CacheDirectory;
-        var final = System.IO.Path.Combine(cache, $"{suite}-{Variant}-{hash}");
+        var (final, recipe) = CachedPath(suite, includes);
         if (!Directory.Exists(final))
         {
-            Directory.CreateDirectory(cache);
+            Directory.CreateDirectory(CacheDirectory);
             using var buildLock = AcquireLock(final + ".lock");
             if (!Directory.Exists(final))
                 Build(final, suite, includes, recipe);
@@ -117,6 +117,14 @@ public sealed partial class DebianRoot
         }
 
         return root;
+    }
+
+    // The directory name carries a hash of how the root is made, so changing the recipe builds a new one.
+    private static (string Path, string Recipe) CachedPath(string suite, IReadOnlyList<string> includes)
+    {
+        var recipe = $"debootstrap --variant={Variant} --include={string.Join(',', includes)} {suite} amd64 (recipe {RecipeVersion})";
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(recipe)))[..12];
+        return (System.IO.Path.Combine(CacheDirectory, $"{suite}-{Variant}-{hash}"), recipe);
     }
 
     private static void Build(string final, string suite, IReadOnlyList<string> includes, string recipe)
