@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: installs the real tools the tests drive
 # (GNU tar, zstd, gzip, gcc, binutils' readelf, patchelf, bzip2, python3, minisign, libzstd, distribution's
-# docker-registry, skopeo, htpasswd; for linux-aarch64 the cross gcc and binutils, qemu-user-static and the arm64
-# libc and libssl the aarch64 envship runs on under qemu), restores NuGet
+# docker-registry, skopeo, htpasswd, debootstrap for the Debian 11 root; for linux-aarch64 the cross gcc and
+# binutils, qemu-user-static and the arm64 libc and libssl the aarch64 envship runs on under qemu), restores NuGet
 # packages and runs every test project. Prints "tests: N passed, N failed, N skipped" last.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +11,7 @@ declare -A package_for=(
   [tar]=tar [zstd]=zstd [gzip]=gzip [bzip2]=bzip2 [gcc]=gcc [readelf]=binutils
   [ldd]=libc-bin [patchelf]=patchelf [python3]=python3 [file]=file [minisign]=minisign
   [docker-registry]=docker-registry [skopeo]=skopeo [htpasswd]=apache2-utils [openssl]=openssl
+  [debootstrap]=debootstrap [unshare]=util-linux
   [aarch64-linux-gnu-gcc]=gcc-aarch64-linux-gnu [aarch64-linux-gnu-objcopy]=binutils-aarch64-linux-gnu
   [qemu-aarch64-static]=qemu-user-static
 )

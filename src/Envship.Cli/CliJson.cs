@@ -38,6 +38,9 @@ public sealed record DeploySummary(
     /// <summary>Files deployed with <c>--ignore-glibc</c> that will not load on this machine.</summary>
     public IReadOnlyList<GlibcShortfall> GlibcShortfalls { get; init; } = [];
 
+    /// <summary>The environment's CUDA need against this machine's driver; null when no environment needs CUDA.</summary>
+    public CudaCheck? Cuda { get; init; }
+
     /// <summary>False when DEST already held this manifest and nothing was written.</summary>
     public bool Changed { get; init; } = true;
 
@@ -68,6 +71,9 @@ public sealed record DryRunSummary(
 {
     public IReadOnlyList<GlibcShortfall> GlibcShortfalls { get; init; } = [];
 
+    /// <summary>The environment's CUDA need against this machine's driver; null when no environment needs CUDA.</summary>
+    public CudaCheck? Cuda { get; init; }
+
     public static DryRunSummary From(DryRunResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
@@ -76,6 +82,7 @@ public sealed record DryRunSummary(
         {
             KeptStrings = plan.KeptStrings,
             GlibcShortfalls = plan.GlibcShortfalls,
+            Cuda = plan.Cuda,
         };
     }
 

@@ -42,6 +42,9 @@ public enum ExitCode
     /// <summary><c>rollback</c>: no previous version is kept beside the destination.</summary>
     NoPreviousVersion = 12,
 
+    /// <summary>The environment needs a newer CUDA than this machine's NVIDIA driver supports (unless <c>--ignore-cuda</c>).</summary>
+    CudaDriverTooOld = 13,
+
     /// <summary>The signature was made by a key that is not among the trusted public keys.</summary>
     UnknownKey = 20,
 

@@ -24,6 +24,7 @@ public sealed partial class ExitCodeTests(TinyEnvironment env) : IClassFixture<T
         [ExitCode.IoFailure] = (typeof(PreflightTests), nameof(PreflightTests.A_disk_that_fills_during_the_deploy_fails_cleanly_with_no_space_left)),
         [ExitCode.Locked] = (typeof(DeployLockTests), nameof(DeployLockTests.A_second_deploy_fails_fast_while_the_first_holds_the_lock)),
         [ExitCode.NoPreviousVersion] = (typeof(RollbackTests), nameof(RollbackTests.Rollback_without_a_previous_version_says_so)),
+        [ExitCode.CudaDriverTooOld] = (typeof(CudaDriverTests), nameof(CudaDriverTests.A_driver_too_old_is_refused_before_writing_and_ignore_cuda_deploys_with_a_warning)),
         [ExitCode.UnknownKey] = (typeof(DeploySignatureTests), nameof(DeploySignatureTests.A_signature_from_another_key_is_refused_before_writing)),
         [ExitCode.BadSignature] = (typeof(DeploySignatureTests), nameof(DeploySignatureTests.A_modified_archive_is_refused_before_writing)),
         [ExitCode.TrustedCommentModified] = (typeof(DeploySignatureTests), nameof(DeploySignatureTests.A_modified_trusted_comment_is_refused_before_writing)),

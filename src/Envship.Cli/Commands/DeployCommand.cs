@@ -18,6 +18,7 @@ internal static class DeployCommand
         var replace = new Option<bool>("--replace") { Description = "Swap the new tree in over an existing one, keeping the old one for 'envship rollback'." };
         var replaceForeign = new Option<bool>("--replace-foreign") { Description = "Like --replace, also over a directory envship did not deploy (no .envship/receipt.json); it is kept for 'envship rollback'." };
         var ignoreGlibc = new Option<bool>("--ignore-glibc") { Description = "Deploy even when files need a newer glibc than this machine has, and list the files that will not load." };
+        var ignoreCuda = new Option<bool>("--ignore-cuda") { Description = "Deploy even when the NVIDIA driver supports an older CUDA than the environment needs, with a warning." };
         var wait = new Option<bool>("--wait") { Description = "Wait for another deploy or rollback to the same prefix instead of failing." };
         var strict = new Option<bool>("--strict") { Description = "Fail before writing when a binary string cannot hold the destination path." };
         var group = new Option<string?>("--group") { Description = "Give every entry this group (a name or a numeric id), as it is created." };
@@ -31,7 +32,7 @@ internal static class DeployCommand
         var insecure = new Option<bool>("--insecure") { Description = "For an http(s):// or oci:// ARCHIVE: allow plain http:// to a host that is not loopback." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress; print only the activation line." };
         var json = new Option<bool>("--json") { Description = "Print a machine-readable result." };
-        var command = new Command("deploy", "Extract, verify and relocate an archive at any path.") { archive, prefix, replace, replaceForeign, wait, strict, ignoreGlibc, verifyKey, requireSignature, redeploy, group, shared, preserveSpecial, caFile, insecure, dryRun, quiet, json };
+        var command = new Command("deploy", "Extract, verify and relocate an archive at any path.") { archive, prefix, replace, replaceForeign, wait, strict, ignoreGlibc, ignoreCuda, verifyKey, requireSignature, redeploy, group, shared, preserveSpecial, caFile, insecure, dryRun, quiet, json };
         var registry = new RegistryDeploy();
         registry.AddTo(command);
         command.Aliases.Add("unpack");
@@ -57,6 +58,7 @@ internal static class DeployCommand
                     Replace = parse.GetValue(replace),
                     ReplaceForeign = parse.GetValue(replaceForeign),
                     IgnoreGlibc = parse.GetValue(ignoreGlibc),
+                    IgnoreCuda = parse.GetValue(ignoreCuda),
                     Wait = parse.GetValue(wait),
                     VerifyKeys = parse.GetValue(verifyKey) ?? [],
                     Redeploy = parse.GetValue(redeploy),
@@ -122,6 +124,7 @@ internal static class DeployCommand
                             KeptStrings = result.KeptStrings,
                             Notes = result.Notes,
                             GlibcShortfalls = result.GlibcShortfalls,
+                            Cuda = result.Cuda,
                             Changed = result.Changed,
                             DeployedAt = result.Unchanged?.DeployedAt,
                             Transfer = transfer,

@@ -71,6 +71,15 @@ internal static class InspectCommand
             console.Line($"  {(e.Path.Length == 0 ? "." : e.Path),-20} {e.Name,-16} python {e.PythonVersion ?? "-",-8} {e.CondaPackages.Count} conda packages, {e.PipDistributions.Count} pip distributions");
         }
 
+        foreach (var e in m.Environments.Where(e => e.Cuda is not null))
+        {
+            var cuda = e.Cuda!;
+            var where = m.Environments.Count > 1 ? $" [{(e.Path.Length == 0 ? "." : e.Path)}]" : "";
+            var driver = cuda.MinDriver is null ? "an NVIDIA driver of any version" : $"an NVIDIA driver for CUDA {cuda.MinDriver} or newer";
+            var toolkit = cuda.Toolkit is null ? "" : $"; built for CUDA {cuda.Toolkit}";
+            console.Line($"cuda:          needs {driver} ({cuda.RequiredBy}){toolkit}{where}");
+        }
+
         var largest = m.Environments
             .SelectMany(e => e.CondaPackages.Where(p => p.Size is not null).Select(p => (Environment: e.Path, Package: p)))
             .OrderByDescending(x => x.Package.Size)

@@ -26,6 +26,11 @@ internal static class PlanRenderer
             ? $"signature: good, from key {signature.KeyId}; trusted comment: {signature.TrustedComment}"
             : "signature: not checked (no --verify-key)";
         yield return $"platform: {manifest.Platform.Subdir}; glibc needed: {manifest.GlibcFloor ?? "none"}{(manifest.GlibcFloorFile is null ? "" : $" ({manifest.GlibcFloorFile})")}, host: {plan.HostGlibc ?? "not glibc"}";
+        if (plan.Cuda is { } cuda)
+        {
+            yield return $"cuda: needs {(cuda.MinDriver is null ? "an NVIDIA driver" : $"a driver for CUDA {cuda.MinDriver} or newer")} ({cuda.RequiredBy}), host: {(cuda.HostCuda is null ? cuda.Driver : $"CUDA {cuda.HostCuda}")}";
+        }
+
         yield return Invariant($"files: {summary.Files}, directories: {summary.Directories}, symlinks: {summary.Symlinks}, hard links: {summary.Hardlinks}, {summary.TotalBytes:N0} bytes");
         yield return $"disk: needs {Size(plan.Disk.NeededBytes)}, {Size(plan.Disk.AvailableBytes)} free on the filesystem of {plan.Disk.FileSystemPath}";
         yield return $"relocations: {(summary.Relocations.Count == 0 ? "none" : string.Join(", ", summary.Relocations.Select(r => $"{r.Value} {r.Key}")))} (from {manifest.SourcePrefix})";

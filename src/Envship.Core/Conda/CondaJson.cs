@@ -19,6 +19,7 @@ internal sealed class CondaRecordDto
     [JsonPropertyName("sha256")] public string? Sha256 { get; set; }
     [JsonPropertyName("size")] [JsonConverter(typeof(LenientInt64Converter))] public long? Size { get; set; }
     [JsonPropertyName("depends")] public List<string>? Depends { get; set; }
+    [JsonPropertyName("constrains")] public List<string>? Constrains { get; set; }
     [JsonPropertyName("license")] public string? License { get; set; }
     [JsonPropertyName("timestamp")] [JsonConverter(typeof(LenientInt64Converter))] public long? Timestamp { get; set; }
     [JsonPropertyName("fn")] public string? Fn { get; set; }

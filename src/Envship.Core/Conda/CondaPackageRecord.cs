@@ -24,6 +24,9 @@ public sealed record CondaPackageRecord
     public string? Sha256 { get; init; }
     public long? Size { get; init; }
     public IReadOnlyList<string> Depends { get; init; } = [];
+
+    /// <summary>Match specs that bind only when the named package is present too (conda's <c>run_constrained</c>).</summary>
+    public IReadOnlyList<string> Constrains { get; init; } = [];
     public string? License { get; init; }
 
     /// <summary>Build time as written by conda (milliseconds since the Unix epoch in current records).</summary>
@@ -77,6 +80,7 @@ public sealed record CondaPackageRecord
         Sha256 = dto.Sha256,
         Size = dto.Size,
         Depends = WithoutNulls(dto.Depends),
+        Constrains = WithoutNulls(dto.Constrains),
         License = dto.License,
         Timestamp = dto.Timestamp,
         Fn = dto.Fn,

@@ -36,6 +36,9 @@ public sealed record DeployOptions
     /// <summary>Deploy even when files need a newer glibc than the host has; they are listed instead of refused.</summary>
     public bool IgnoreGlibc { get; init; }
 
+    /// <summary>Deploy even when the NVIDIA driver supports an older CUDA than the environment needs; a warning says so.</summary>
+    public bool IgnoreCuda { get; init; }
+
     internal bool Replacing => Replace || ReplaceForeign;
 
     /// <summary>Wait for another deploy or rollback to the same destination instead of failing.</summary>
@@ -70,6 +73,9 @@ public sealed record DeployResult(
 
     /// <summary>Files that need a newer glibc than this machine has (deployed with <c>--ignore-glibc</c>); they will not load here.</summary>
     public IReadOnlyList<GlibcShortfall> GlibcShortfalls { get; init; } = [];
+
+    /// <summary>The environment's CUDA need against this machine's driver; null when no environment needs CUDA.</summary>
+    public CudaCheck? Cuda { get; init; }
 
     /// <summary>False when DEST already held this manifest and nothing was written; see <see cref="Unchanged"/>.</summary>
     public bool Changed => Unchanged is null;
@@ -158,6 +164,7 @@ public static class Deployer
                 RelocationWarnings = warnings,
                 KeptStrings = kept,
                 GlibcShortfalls = plan.GlibcShortfalls.Count == 0 ? null : plan.GlibcShortfalls,
+                Cuda = plan.Cuda,
                 Manifest = plan.Policy.Apply(manifest),
                 SignerKeyId = signature?.KeyId,
                 GroupId = plan.Policy.ChangesGroup ? plan.Policy.GroupId : null,
@@ -179,6 +186,7 @@ public static class Deployer
                 KeptStrings = kept,
                 Notes = notes,
                 GlibcShortfalls = plan.GlibcShortfalls,
+                Cuda = plan.Cuda,
             };
         }
         catch (IOException ex) when (ex is not EndOfStreamException)

@@ -25,6 +25,9 @@ public sealed record DeployPlan(
     public IReadOnlyList<KeptString> KeptStrings { get; init; } = [];
     /// <summary>Files that need a newer glibc than the host has, deployed anyway because of <c>--ignore-glibc</c>.</summary>
     public IReadOnlyList<GlibcShortfall> GlibcShortfalls { get; init; } = [];
+
+    /// <summary>The environment's CUDA need against this machine's driver; null when no environment needs CUDA.</summary>
+    public CudaCheck? Cuda { get; init; }
 }
 
 /// <summary>A file that needs <paramref name="Glibc"/> while the host has <paramref name="HostGlibc"/>: it will not load there.</summary>
@@ -34,7 +37,7 @@ public sealed record GlibcShortfall(string Path, string Glibc, string HostGlibc)
 }
 
 /// <summary>
-/// The checks that run before anything is written: platform, glibc floor, <c>--group</c>, the binary-string
+/// The checks that run before anything is written: platform, glibc floor, the CUDA driver, <c>--group</c>, the binary-string
 /// path budget (<c>--strict</c>) and free space. Each failure names what is needed and the remedy.
 /// </summary>
 public static class Preflight
@@ -52,11 +55,17 @@ public static class Preflight
         var notes = new List<string>();
         CheckPlatform(manifest, archivePath);
         var (hostGlibc, shortfalls) = CheckGlibc(manifest, archivePath, notes, options.IgnoreGlibc);
+        var cuda = CudaPreflight.Run(manifest, archivePath, options.IgnoreCuda);
+        if (cuda?.Describe() is { } cudaWarning)
+        {
+            notes.Add(cudaWarning);
+        }
+
         var policy = SharedInstall.PolicyFor(options.Group, options.Shared, options.PreserveSpecialBits);
         var kept = RelocationPlanner.FindKept(manifest, destination);
         var warnings = CheckPathBudget(manifest, destination, options.Strict, kept);
         var disk = CheckDiskSpace(manifest, destination);
-        return new DeployPlan(destination, manifest, policy, disk, hostGlibc, warnings, notes) { KeptStrings = kept, GlibcShortfalls = shortfalls };
+        return new DeployPlan(destination, manifest, policy, disk, hostGlibc, warnings, notes) { KeptStrings = kept, GlibcShortfalls = shortfalls, Cuda = cuda };
     }
 
     private static void CheckPlatform(Manifest manifest, string archivePath)

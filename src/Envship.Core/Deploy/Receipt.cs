@@ -35,6 +35,9 @@ public sealed record Receipt
     public IReadOnlyList<KeptString> KeptStrings { get; init; } = [];
     /// <summary>Files deployed with <c>--ignore-glibc</c> that need a newer glibc than this machine had; null when none.</summary>
     public IReadOnlyList<GlibcShortfall>? GlibcShortfalls { get; init; }
+
+    /// <summary>The environment's CUDA need against the driver at deploy time; null when no environment needs CUDA.</summary>
+    public CudaCheck? Cuda { get; init; }
     public required Manifest Manifest { get; init; }
 
     /// <summary>The key that signed the archive; archives are not signed yet, so this is always null.</summary>

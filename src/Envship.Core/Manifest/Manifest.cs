@@ -1,4 +1,5 @@
 using Envship.Core.Archive;
+using Envship.Core.Conda;
 using Envship.Core.Pack;
 
 namespace Envship.Core.Manifests;
@@ -67,6 +68,9 @@ public sealed record ManifestEnvironment
     public string? PythonVersion { get; init; }
     public IReadOnlyList<ManifestCondaPackage> CondaPackages { get; init; } = [];
     public IReadOnlyList<ManifestPipDistribution> PipDistributions { get; init; } = [];
+
+    /// <summary>What the packages need of the NVIDIA driver; null when none mentions CUDA, and in archives packed before it was recorded.</summary>
+    public CudaRequirement? Cuda { get; init; }
 }
 
 /// <param name="Size">Bytes of the package's files in the archive, when conda-meta lists them.</param>

@@ -133,6 +133,17 @@ public static class ManifestValidator
             }
         }
 
+        foreach (var environment in manifest.Environments)
+        {
+            // Preflight compares min_driver number by number and prints required_by: both must be what pack writes.
+            if (environment?.Cuda is { } cuda
+                && ((cuda.MinDriver is not null && Relocation.GlibcVersions.Parse(cuda.MinDriver) is null)
+                    || cuda.RequiredBy is null || cuda.RequiredBy.Any(char.IsControl)))
+            {
+                throw Tampered(archivePath, $"the CUDA requirement of environment '{environment.Path}' is not a version and a package (min_driver '{cuda.MinDriver}')");
+            }
+        }
+
         if (manifest.Root.Mode is < 0 or > MaxMode)
         {
             throw Tampered(archivePath, $"the prefix directory (root) has mode {DescribeMode(manifest.Root.Mode)}, outside 0 to 07777");

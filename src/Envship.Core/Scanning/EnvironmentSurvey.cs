@@ -59,6 +59,7 @@ public static class EnvironmentSurvey
             PythonVersion = environment.PythonVersion,
             CondaPackages = [.. environment.Records.Select(r => new ManifestCondaPackage(r.Name, r.Version, r.Build, r.ChannelName ?? "", r.Subdir ?? "", fileSize is null ? null : ExportModelBuilder.InstalledSize(r, fileSize)))],
             PipDistributions = [.. environment.PipDistributions.Select(d => new ManifestPipDistribution(d.Name, d.Version, d.Installer))],
+            Cuda = CudaRequirement.Of(environment.Records),
         };
     }
 
