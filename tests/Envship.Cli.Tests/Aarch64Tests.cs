@@ -21,6 +21,7 @@ public sealed class Aarch64Tests(Aarch64Environment env) : IClassFixture<Aarch64
         var archive = env.Pack("refused.tar.zst");
         var platform = ArchiveReader.ReadManifestOnly(archive).Platform;
         Assert.Equal(("linux-aarch64", "linux", "aarch64"), (platform.Subdir, platform.Os, platform.Arch));
+        Assert.Contains("# platform: linux-aarch64\n", CliRunner.RunOk("export", archive, "--format", "explicit").StdOut, StringComparison.Ordinal);
         var parent = env.Work.CreateDirectory("refused-parent");
 
         var result = CliRunner.Run("deploy", archive, "--prefix", Path.Combine(parent, "env"));
