@@ -94,7 +94,7 @@ public sealed partial class ArchiveReader : IDisposable
             // A self-extracting installer (NAME.run) carries the archive at an offset its header names.
             if (Installer.InstallerLayout.TryRead(file, path) is { } installer)
             {
-                file = new Installer.SliceStream(file, installer.Archive.Offset, installer.Archive.Size);
+                file = new Installer.SliceStream(file, installer.Archive.Offset, installer.Archive.Size, installer.Archive.Sha256!, path);
             }
 
             Span<byte> head = stackalloc byte[512];

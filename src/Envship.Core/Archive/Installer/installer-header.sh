@@ -62,18 +62,18 @@ sha256_of() {
 # noexec. A tiny script tells before the binary is copied.
 try_directory() {
   if [ ! -d "$1" ]; then
-    tried="$tried $1 (missing);"
+    tried="$tried${tried:+;} $1 (missing)"
     return 1
   fi
   workdir=$(mktemp -d "$1/envship-run.XXXXXX" 2>/dev/null) || {
     workdir=
-    tried="$tried $1 (not writable);"
+    tried="$tried${tried:+;} $1 (not writable)"
     return 1
   }
   printf '#!/bin/sh\nexit 0\n' > "$workdir/probe" && chmod 700 "$workdir/probe" && "$workdir/probe" 2>/dev/null || {
     rm -rf -- "$workdir"
     workdir=
-    tried="$tried $1 (mounted noexec, or programs may not run there);"
+    tried="$tried${tried:+;} $1 (mounted noexec, or programs may not run there)"
     return 1
   }
   rm -f -- "$workdir/probe"
@@ -98,8 +98,11 @@ unpack_binary() {
     try_directory "$candidate" && break
   done
   if [ -z "$workdir" ]; then
-    say "$self: no directory lets the embedded envship run; tried:$tried Set TMPDIR to a writable directory on a filesystem mounted without noexec (e.g. TMPDIR=\$HOME/tmp sh $run_name ...)."
+    say "$self: no directory lets the embedded envship run; tried:$tried. Set TMPDIR to a writable directory on a filesystem mounted without noexec (e.g. TMPDIR=\$HOME/tmp sh $run_name ...)."
     exit 10
+  fi
+  if [ -n "$tried" ]; then
+    say "running envship from $workdir; tried first:$tried."
   fi
   bin=$workdir/envship
   if ! slice "$envship_binary_offset" "$envship_binary_size" "$bin"; then
