@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: installs the real tools the tests drive
 # (GNU tar, zstd, gzip, gcc, binutils' readelf, patchelf, bzip2, python3, minisign, libzstd, distribution's
-# docker-registry, skopeo, htpasswd), restores NuGet
+# docker-registry, skopeo, htpasswd; dash, busybox and the aarch64 cross gcc for the installer), restores NuGet
 # packages and runs every test project. Prints "tests: N passed, N failed, N skipped" last.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +10,7 @@ declare -A package_for=(
   [tar]=tar [zstd]=zstd [gzip]=gzip [bzip2]=bzip2 [gcc]=gcc [readelf]=binutils
   [ldd]=libc-bin [patchelf]=patchelf [python3]=python3 [file]=file [minisign]=minisign
   [docker-registry]=docker-registry [skopeo]=skopeo [htpasswd]=apache2-utils [openssl]=openssl
+  [busybox]=busybox [dash]=dash [aarch64-linux-gnu-gcc]=gcc-aarch64-linux-gnu
 )
 missing=()
 for tool in "${!package_for[@]}"; do
