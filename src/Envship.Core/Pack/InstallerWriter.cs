@@ -127,7 +127,7 @@ public static class InstallerWriter
     {
         if (new FileInfo(path).Length > MaxSignatureBytes)
         {
-            throw new EnvshipException(ExitCode.BadSignature, $"{path}: too large to be a minisign signature. Sign the archive again with 'envship sign'.");
+            throw new EnvshipException(ExitCode.BadSignature, $"{path}: too large to be a minisign signature. Sign the archive again with envship sign or minisign -S.");
         }
 
         var content = File.ReadAllBytes(path);

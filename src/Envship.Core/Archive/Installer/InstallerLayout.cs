@@ -124,5 +124,5 @@ public sealed record InstallerLayout(long HeaderSize, InstallerTarget Target, In
     }
 
     private static EnvshipException Damaged(string path, string cause) =>
-        new(ExitCode.DamagedArchive, $"{path}: starts like an envship installer, but {cause}. Copy the installer again from its source; if that does not help, make it again with 'envship bundle'.");
+        new(ExitCode.DamagedArchive, $"{path}: starts like an envship installer, but {cause}. Copy the installer again from its source; if that does not help, make it again with 'envship bundle ARCHIVE -o NAME.run'.");
 }
