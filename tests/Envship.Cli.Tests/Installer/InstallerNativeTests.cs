@@ -16,30 +16,36 @@ public sealed class InstallerNativeTests(TinyEnvironment env) : IClassFixture<Ti
     /// <summary>Everything the header runs; a target with only these and sh deploys.</summary>
     private static readonly string[] Coreutils = ["tail", "head", "wc", "sha256sum", "mktemp", "chmod", "dirname", "mv", "rm", "cat"];
 
-    [Fact]
-    public void Deploys_with_nothing_but_sh_and_coreutils_on_the_path()
+    /// <summary>Debian's dash with GNU coreutils, and busybox alone (sh and every tool), as on a small board.</summary>
+    [Theory]
+    [InlineData("coreutils")]
+    [InlineData("busybox")]
+    public void Deploys_with_nothing_but_sh_and_coreutils_on_the_path(string toolbox)
     {
-        var run = NativeBundle("bare.run");
-        var tools = env.Work.CreateDirectory("bare-tools");
-        File.CreateSymbolicLink(Path.Combine(tools, "sh"), "/bin/dash");
+        var run = NativeBundle($"bare-{toolbox}.run");
+        var tools = env.Work.CreateDirectory($"bare-tools-{toolbox}");
+        var busybox = toolbox == "busybox";
+        File.CreateSymbolicLink(Path.Combine(tools, "sh"), busybox ? Which("busybox") : "/bin/dash");
         foreach (var tool in Coreutils)
         {
-            File.CreateSymbolicLink(Path.Combine(tools, tool), Which(tool));
+            File.CreateSymbolicLink(Path.Combine(tools, tool), busybox ? Which("busybox") : Which(tool));
         }
+
+        var sh = Path.Combine(tools, "sh");
 
         var bare = new Dictionary<string, string?> { ["PATH"] = tools };
         foreach (var absent in new[] { "python3", "tar", "zstd", "dotnet", "gzip", "base64" })
         {
-            var found = ProcessRunner.Run("/bin/dash", ["-c", $"command -v {absent}"], environment: bare);
+            var found = ProcessRunner.Run(sh, ["-c", $"command -v {absent}"], environment: bare);
             Assert.True(found.ExitCode != 0, $"{absent} is reachable on the bare PATH: {found.StdOut}");
         }
 
-        var destination = env.Work.Combine("bare-dest", "env");
-        var dryRun = ProcessRunner.Run("/bin/dash", [run, "--prefix", destination, "--dry-run"], environment: bare);
+        var destination = env.Work.Combine($"bare-dest-{toolbox}", "env");
+        var dryRun = ProcessRunner.Run(sh, [run, "--prefix", destination, "--dry-run"], environment: bare);
         Assert.True(dryRun.ExitCode == 0, dryRun.StdErr);
         Assert.False(Directory.Exists(destination), "--dry-run wrote DEST");
 
-        var deployed = ProcessRunner.Run("/bin/dash", [run, "--prefix", destination, "--json"], environment: bare);
+        var deployed = ProcessRunner.Run(sh, [run, "--prefix", destination, "--json"], environment: bare);
 
         Assert.True(deployed.ExitCode == 0, $"{deployed.StdOut}\n{deployed.StdErr}");
         using var json = JsonDocument.Parse(deployed.StdOut);
@@ -47,10 +53,10 @@ public sealed class InstallerNativeTests(TinyEnvironment env) : IClassFixture<Ti
         Assert.Contains("clean", Native("verify", destination).StdOut, StringComparison.Ordinal);
         Assert.Contains($"from {Path.GetFullPath(run)}", Native("history", destination).StdOut, StringComparison.Ordinal);
 
-        var info = ProcessRunner.Run("/bin/dash", [run, "--info"], environment: bare);
+        var info = ProcessRunner.Run(sh, [run, "--info"], environment: bare);
         Assert.True(info.ExitCode == 0, info.StdErr);
         Assert.Contains("manifest:      sha256 ", info.StdOut, StringComparison.Ordinal);
-        var help = ProcessRunner.Run("/bin/dash", [run, "--help"], environment: bare);
+        var help = ProcessRunner.Run(sh, [run, "--help"], environment: bare);
         Assert.True(help.ExitCode == 0, help.StdErr);
         Assert.Contains("--replace", help.StdOut, StringComparison.Ordinal);
         Assert.Contains("--require-signature", help.StdOut, StringComparison.Ordinal);
