@@ -5,7 +5,8 @@ namespace Envship.Cli.Tests.Installer;
 /// <summary>
 /// A small x86-64 program standing in for the native envship where the test is about the sh header,
 /// not about deploying: it writes the arguments it was given, one a line, to $ENVSHIP_FAKE_LOG. So a
-/// test sees exactly what the header passed on, and whether the embedded program ran at all.
+/// test sees exactly what the header passed on, and whether the embedded program ran at all. With
+/// $ENVSHIP_FAKE_WAIT set it then waits for a signal, as a long deploy would.
 /// </summary>
 internal static class FakeEnvship
 {
@@ -14,11 +15,14 @@ internal static class FakeEnvship
     private const string Source = """
         #include <stdio.h>
         #include <stdlib.h>
+        #include <unistd.h>
         int main(int argc, char **argv) {
             FILE *log = fopen(getenv("ENVSHIP_FAKE_LOG"), "w");
             if (log == NULL) return 99;
             for (int i = 1; i < argc; i++) fprintf(log, "%s\n", argv[i]);
-            return fclose(log) == 0 ? 0 : 98;
+            if (fclose(log) != 0) return 98;
+            if (getenv("ENVSHIP_FAKE_WAIT") != NULL) pause();
+            return 0;
         }
         """;
 

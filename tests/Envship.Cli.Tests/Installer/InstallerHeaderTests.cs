@@ -100,6 +100,40 @@ public sealed class InstallerHeaderTests(TinyEnvironment env) : IClassFixture<Ti
         Assert.Equal(["deploy", "--help"], File.ReadAllLines(log));
     }
 
+    /// <summary>A terminal's Ctrl-C or kill on the process group: the binary stops, and the script removes its copy.</summary>
+    [Fact]
+    public void A_signal_to_the_process_group_leaves_no_copy_of_the_binary_behind()
+    {
+        var run = Bundle("signal.run");
+        var tmp = env.Work.CreateDirectory("signal-tmp");
+        var log = env.Work.Combine("signal.log");
+        var start = new System.Diagnostics.ProcessStartInfo("setsid") { RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in new[] { "dash", run, "--prefix", env.Work.Combine("signal-dest", "env") })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["TMPDIR"] = tmp;
+        start.Environment[FakeEnvship.LogVariable] = log;
+        start.Environment["ENVSHIP_FAKE_WAIT"] = "1";
+        using var installer = System.Diagnostics.Process.Start(start)!;
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while (!File.Exists(log) && DateTime.UtcNow < deadline && !installer.HasExited)
+        {
+            Thread.Sleep(20);
+        }
+
+        Assert.True(File.Exists(log), "the embedded program never started");
+        Assert.Single(Directory.EnumerateDirectories(tmp, "envship-run.*"));
+
+        // setsid made the installer the leader of its own process group, so this reaches it and the binary.
+        ProcessRunner.RunChecked("kill", ["-TERM", "--", $"-{installer.Id}"]);
+        Assert.True(installer.WaitForExit(TimeSpan.FromMinutes(1)), "the installer did not stop");
+
+        Assert.Equal(130, installer.ExitCode);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(tmp));
+    }
+
     [Fact]
     public void Two_bundles_of_one_archive_are_byte_identical_and_so_are_two_packs()
     {
