@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: installs the real tools the tests drive
 # (GNU tar, zstd, gzip, gcc, binutils' readelf, patchelf, bzip2, python3, minisign, libzstd, distribution's
-# docker-registry, skopeo, htpasswd, debootstrap for the Debian 11 root), restores NuGet
+# docker-registry, skopeo, htpasswd; debootstrap for the Debian 11 root; dash, busybox, the aarch64 cross
+# toolchain and qemu-user-static for the installer and aarch64 tests), restores NuGet
 # packages and runs every test project. Prints "tests: N passed, N failed, N skipped" last.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +12,7 @@ declare -A package_for=(
   [ldd]=libc-bin [patchelf]=patchelf [python3]=python3 [file]=file [minisign]=minisign
   [docker-registry]=docker-registry [skopeo]=skopeo [htpasswd]=apache2-utils [openssl]=openssl
   [debootstrap]=debootstrap [unshare]=util-linux
+  [busybox]=busybox [dash]=dash [aarch64-linux-gnu-gcc]=gcc-aarch64-linux-gnu
 )
 missing=()
 for tool in "${!package_for[@]}"; do
