@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: installs the real tools the tests drive
 # (GNU tar, zstd, gzip, gcc, binutils' readelf, patchelf, bzip2, python3, minisign, libzstd, distribution's
-# docker-registry, skopeo, htpasswd, debootstrap for the Debian 11 root; for linux-aarch64 the cross gcc and
-# binutils, qemu-user-static and the arm64 libc and libssl the aarch64 envship runs on under qemu), restores NuGet
+# docker-registry, skopeo, htpasswd; debootstrap for the Debian 11 root; dash, busybox, the aarch64 cross
+# toolchain and qemu-user-static for the installer and aarch64 tests, with the arm64 libc and libssl the aarch64
+# envship runs on under qemu), restores NuGet
 # packages and runs every test project. Prints "tests: N passed, N failed, N skipped" last.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,8 +13,8 @@ declare -A package_for=(
   [ldd]=libc-bin [patchelf]=patchelf [python3]=python3 [file]=file [minisign]=minisign
   [docker-registry]=docker-registry [skopeo]=skopeo [htpasswd]=apache2-utils [openssl]=openssl
   [debootstrap]=debootstrap [unshare]=util-linux
-  [aarch64-linux-gnu-gcc]=gcc-aarch64-linux-gnu [aarch64-linux-gnu-objcopy]=binutils-aarch64-linux-gnu
-  [qemu-aarch64-static]=qemu-user-static
+  [busybox]=busybox [dash]=dash [aarch64-linux-gnu-gcc]=gcc-aarch64-linux-gnu
+  [aarch64-linux-gnu-objcopy]=binutils-aarch64-linux-gnu [qemu-aarch64-static]=qemu-user-static
 )
 missing=()
 for tool in "${!package_for[@]}"; do

@@ -94,6 +94,7 @@ public sealed record DryRunSummary(
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true, UseStringEnumConverter = true)]
 [JsonSerializable(typeof(PackSummary))]
+[JsonSerializable(typeof(Commands.BundleSummary))]
 [JsonSerializable(typeof(DeploySummary))]
 [JsonSerializable(typeof(DryRunSummary))]
 [JsonSerializable(typeof(UnchangedDryRunSummary))]

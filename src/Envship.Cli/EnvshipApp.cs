@@ -53,6 +53,7 @@ public static class EnvshipApp
         new("envship: pack a conda environment or a whole Miniconda install into one verifiable, relocatable archive, and deploy it offline at any path.")
         {
             PackCommand.Create(console, cancellationToken),
+            BundleCommand.Create(console, cancellationToken),
             DeployCommand.Create(console, cancellationToken),
             RollbackCommand.Create(console, cancellationToken),
             HistoryCommand.Create(console),

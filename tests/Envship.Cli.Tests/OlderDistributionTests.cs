@@ -21,18 +21,7 @@ public sealed class OlderDistributionTests
         using var work = root.CreateWorkspace();
         var envship = work.Combine("envship");
         File.Copy(NativeEnvship.Binary(), work.HostPath(envship));
-
-        // bullseye's python 3.9 (not the host's), copied with its standard library into a conda prefix at
-        // the path the prefix has inside the root.
-        var built = work.BuildOnHost("src", directory => CondaPrefixBuilder.Build(directory + "/env", new CondaPrefixOptions
-        {
-            WithPython = true,
-            PythonInterpreter = root.HostPath("/usr/bin/python3"),
-            PkgsCacheDirectory = directory + "/pkgs",
-        }));
-        var python = built.Python!;
-        Assert.StartsWith(root.Path + "/usr/bin/", python.SourceExecutable, StringComparison.Ordinal);
-        Assert.Equal("3.9", python.Version);
+        BuildEnvironmentAroundTheRootsPython(root, work);
 
         var source = work.Combine("src", "env");
         var archive = work.Combine("env.tar.zst");
@@ -80,6 +69,68 @@ public sealed class OlderDistributionTests
         foreach (var tool in new[] { "sh", "sha256sum", "dd", "tail", "mktemp" })
             Assert.Contains($"{minimalPath}/{tool}\n", result.StdOut, StringComparison.Ordinal);
         Assert.Contains($"PATH={minimalPath}\n", result.StdOut, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Issue 14, acceptance 3: the self-extracting installer on a machine with nothing installed. Inside the
+    /// Debian 11 root, with a PATH of sh and coreutils only (no python, tar, zstd, gzip or dotnet), the
+    /// .run deploys, and the relocated console script runs with the root's own python.
+    /// </summary>
+    [DebianRootFact]
+    public void The_installer_deploys_inside_debian_11_with_nothing_but_sh_and_coreutils()
+    {
+        var root = DebianRoot.Bullseye;
+        using var work = root.CreateWorkspace();
+        BuildEnvironmentAroundTheRootsPython(root, work);
+        // Packed where the prefix's paths are true (inside the root); bundled on the host, which needs no paths.
+        var envship = work.Combine("envship");
+        File.Copy(NativeEnvship.Binary(), work.HostPath(envship));
+        var archive = work.Combine("env.tar.zst");
+        Envship(root, envship, "pack", "-p", work.Combine("src", "env"), "-o", archive, "-q");
+        var installer = work.Combine("env.run");
+        Host("bundle", work.HostPath(archive), "-o", work.HostPath(installer), "--envship-binary", NativeEnvship.Binary());
+        File.Delete(work.HostPath(archive));
+        File.Delete(work.HostPath(envship));
+        Directory.Move(work.HostPath(work.Combine("src")), work.HostPath(work.Combine("hidden-source")));
+
+        var destination = work.Combine("opt", "installed-from-one-file", "env");
+        var result = root.RunWithMinimalPath(work, $"""
+            for tool in python3 tar zstd gzip dotnet; do
+              if command -v "$tool" >/dev/null; then echo "reachable: $tool"; exit 99; fi
+            done
+            sh {installer} --prefix {destination} --json
+            """, timeout: TimeSpan.FromMinutes(3));
+
+        Assert.True(result.ExitCode == 0, $"the installer in the {root.Suite} root exited {result.ExitCode}:\n{result.StdOut}\n{result.StdErr}");
+        Assert.Equal(destination, JsonNode.Parse(result.StdOut)!["destination"]!.GetValue<string>());
+        Assert.Equal("hello from greeting\n", root.RunChecked([destination + "/bin/greet"]).StdOut);
+        Assert.Equal(destination, root.RunChecked([destination + "/bin/hello-env"]).StdOut.Split('\n')[0]);
+        // The binary's temporary copy is gone: nothing but the installer, the deploy and the test's own files.
+        Assert.Empty(Directory.EnumerateFileSystemEntries(root.HostPath("/tmp"), "envship-run.*"));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(work.HostPath(work.Combine("opt", "installed-from-one-file")), "envship-run.*"));
+    }
+
+    /// <summary>
+    /// A conda prefix at ROOT-WORKSPACE/src/env around bullseye's python 3.9 (not the host's), with its standard
+    /// library and pip-style console scripts, built at the path it has inside the root.
+    /// </summary>
+    private static void BuildEnvironmentAroundTheRootsPython(DebianRoot root, RootWorkspace work)
+    {
+        var built = work.BuildOnHost("src", directory => CondaPrefixBuilder.Build(directory + "/env", new CondaPrefixOptions
+        {
+            WithPython = true,
+            PythonInterpreter = root.HostPath("/usr/bin/python3"),
+            PkgsCacheDirectory = directory + "/pkgs",
+        }));
+        var python = built.Python!;
+        Assert.StartsWith(root.Path + "/usr/bin/", python.SourceExecutable, StringComparison.Ordinal);
+        Assert.Equal("3.9", python.Version);
+    }
+
+    private static void Host(params string[] args)
+    {
+        var result = CliRunner.Run(args);
+        Assert.True(result.ExitCode == 0, $"envship {string.Join(' ', args)} exited {result.ExitCode}:\n{result.StdOut}\n{result.StdErr}");
     }
 
     private static string Envship(DebianRoot root, string envship, params string[] args)

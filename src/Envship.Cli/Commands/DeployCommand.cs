@@ -13,7 +13,7 @@ internal static class DeployCommand
 {
     public static Command Create(CliConsole console, CancellationToken cancellationToken)
     {
-        var archive = new Argument<string>("ARCHIVE") { Description = "An archive made by 'envship pack' (tar.zst, tar.gz, tar, or a dir), an https:// URL of one (its signature is URL.minisig), or oci://HOST[:PORT]/REPO:TAG|@sha256:… or oci-layout:DIR[:TAG]." };
+        var archive = new Argument<string>("ARCHIVE") { Description = "An archive made by 'envship pack' (tar.zst, tar.gz, tar, or a dir), an installer NAME.run, an https:// URL of one (its signature is URL.minisig), or oci://HOST[:PORT]/REPO:TAG|@sha256:… or oci-layout:DIR[:TAG]." };
         var prefix = new Option<string>("--prefix", "-p") { Description = "Where the environment goes; must be new or empty unless --replace.", Required = true };
         var replace = new Option<bool>("--replace") { Description = "Swap the new tree in over an existing one, keeping the old one for 'envship rollback'." };
         var replaceForeign = new Option<bool>("--replace-foreign") { Description = "Like --replace, also over a directory envship did not deploy (no .envship/receipt.json); it is kept for 'envship rollback'." };

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text;
 using Envship.Cli.Rendering;
 using Envship.Core.Archive;
+using Envship.Core.Archive.Installer;
 using Envship.Core.Manifests;
 using Envship.Core.Pack;
 using Envship.Core.Trust;
@@ -14,7 +15,7 @@ internal static class InspectCommand
 
     public static Command Create(CliConsole console)
     {
-        var archive = new Argument<string>("ARCHIVE") { Description = "An archive made by 'envship pack'." };
+        var archive = new Argument<string>("ARCHIVE") { Description = "An archive made by 'envship pack', or an installer (NAME.run) made by 'envship bundle'." };
         var json = new Option<bool>("--json") { Description = "Print the whole manifest as JSON." };
         var verifyKey = new Option<string[]>("--verify-key") { Description = "Public key file of a trusted signer (repeatable): verify the archive's .minisig too." };
         var command = new Command("inspect", "Show an archive's manifest and signature without extracting it.") { archive, json, verifyKey };
@@ -116,6 +117,18 @@ internal static class InspectCommand
     /// <summary>Without keys only what the .minisig claims is shown; with keys it is verified (and a bad one fails inspect).</summary>
     private static string SignatureStatus(string archive, string[] keyFiles)
     {
+        if (InstallerLayout.TryRead(archive) is { } installer && InstallerSignature.IsEmbedded(installer))
+        {
+            if (keyFiles.Length > 0)
+            {
+                var verified = InstallerSignature.Verify(archive, installer, [.. keyFiles.Select(MinisignPublicKey.Load)]);
+                return $"verified (the archive's signature inside the installer), from key {verified.KeyId}; trusted comment: {verified.TrustedComment}";
+            }
+
+            var embedded = InstallerSignature.Read(archive, installer);
+            return $"inside the installer, NOT verified (pass --verify-key), key {embedded.KeyId}; trusted comment: {embedded.TrustedComment}";
+        }
+
         var signaturePath = FileSigner.SignaturePathFor(archive);
         if (!File.Exists(signaturePath))
         {

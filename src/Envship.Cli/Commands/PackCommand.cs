@@ -19,8 +19,8 @@ internal static class PackCommand
     {
         var prefix = new Option<string?>("--prefix", "-p") { Description = "Full path to the environment (default: $CONDA_PREFIX)." };
         var name = new Option<string?>("--name", "-n") { Description = "Name of the environment; 'base' is the root install." };
-        var output = new Option<string?>("--output", "-o") { Description = "Output path; its name sets the format: .tar.zst or .tzst, .tar.gz or .tgz, .tar (default: <env name>.tar.zst in the current directory)." };
-        var format = new Option<string?>("--format") { Description = $"{ArchiveFormats.Choices} (default: from the -o name, else tar.zst)." };
+        var output = new Option<string?>("--output", "-o") { Description = "Output path; its name sets the format: .tar.zst or .tzst, .tar.gz or .tgz, .tar, or .run for a self-extracting installer (default: <env name>.tar.zst in the current directory)." };
+        var format = new Option<string?>("--format") { Description = $"{ArchiveFormats.Choices}, or run: a self-extracting installer NAME.run (default: from the -o name, else tar.zst)." };
         var level = IntegerOption.Create("--compress-level", null, "Compression level (zstd 1-19, default 3; gzip 1-9, default 6).");
         var jobs = IntegerOption.Create(
             "--n-threads",
@@ -37,18 +37,25 @@ internal static class PackCommand
         var force = new Option<bool>("--force", "-f") { Description = "Overwrite the output if it exists." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress and no summary." };
         var json = new Option<bool>("--json") { Description = "Print a machine-readable summary." };
-        var sign = new Option<string?>("--sign") { Description = "Sign the archive with this minisign secret key into ARCHIVE.minisig." };
+        var sign = new Option<string?>("--sign") { Description = "Sign the archive with this minisign secret key into ARCHIVE.minisig (with --format run: the archive inside, and the whole NAME.run into NAME.run.minisig)." };
+        var installer = new InstallerCliOptions();
 
         var command = new Command("pack", "Pack a conda environment, or a whole Miniconda/Anaconda installation with its envs/, into one archive.")
         {
             prefix, name, output, format, level, jobs, exclude, include, keepPkgs, arcroot, destPrefix, ignoreEditable, ignoreMissing, force, quiet, json, sign,
         };
+        installer.AddTo(command);
         // Checked while parsing, so a bad name or level is a usage error before any file is read.
         command.Validators.Add(result =>
         {
             try
             {
-                ArchiveFormats.CheckLevel(ArchiveFormats.Choose(result.GetValue(output), result.GetValue(format)), result.GetValue(level));
+                var run = InstallerPack.Requested(result.GetValue(output), result.GetValue(format));
+                ArchiveFormats.CheckLevel(run ? ArchiveFormat.TarZst : ArchiveFormats.Choose(result.GetValue(output), result.GetValue(format)), result.GetValue(level));
+                if (!run && (result.GetValue(installer.Target) is not null || result.GetValue(installer.EnvshipBinary) is not null))
+                {
+                    result.AddError($"--target and {Core.Pack.InstallerBinary.Flag} choose the binary of an installer; add --format run (or -o NAME.run), or drop them.");
+                }
             }
             catch (EnvshipException e)
             {
@@ -65,12 +72,13 @@ internal static class PackCommand
             {
                 var environment = Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
                     .ToDictionary(e => (string)e.Key, e => (string?)e.Value, StringComparer.Ordinal);
+                var run = InstallerPack.Requested(parse.GetValue(output), parse.GetValue(format));
                 var resolved = PrefixResolver.Resolve(parse.GetValue(prefix), parse.GetValue(name), environment, Environment.GetFolderPath(Environment.SpecialFolder.UserProfile));
                 var options = new PackOptions
                 {
                     Prefix = resolved,
                     Output = parse.GetValue(output),
-                    Format = ArchiveFormats.Choose(parse.GetValue(output), parse.GetValue(format)),
+                    Format = run ? ArchiveFormat.TarZst : ArchiveFormats.Choose(parse.GetValue(output), parse.GetValue(format)),
                     CompressionLevel = parse.GetValue(level),
                     Jobs = parse.GetValue(jobs) is { } threads and not -1 ? threads : Environment.ProcessorCount,
                     Excludes = parse.GetValue(exclude) ?? [],
@@ -85,14 +93,25 @@ internal static class PackCommand
                 };
                 var silent = parse.GetValue(quiet) || parse.GetValue(json);
                 var signingKey = PackSigning.Prepare(console, parse.GetValue(sign), options.Format);
+                var binary = run ? installer.Resolve(parse) : default;
                 var clock = Stopwatch.StartNew();
-                var result = ProgressDisplay.Run(console, silent, progress => EnvironmentPacker.Pack(
-                    options with
+                PackResult Packed(PackOptions packOptions) => ProgressDisplay.Run(console, silent, progress => EnvironmentPacker.Pack(
+                    packOptions with
                     {
                         Progress = progress is null ? null : new SynchronousProgress<PackProgress>(p => progress.Report(new ProgressTick(p.Phase == PackPhase.Scanning ? "scanning" : "writing", p.FilesDone, p.FilesTotal, p.BytesDone, p.BytesTotal))),
                     },
                     cancellationToken));
-                PackSigning.Sign(console, signingKey, result, silent, cancellationToken);
+                PackResult result;
+                if (run)
+                {
+                    result = InstallerPack.Pack(console, options, binary, signingKey, Packed, parse.GetValue(quiet), parse.GetValue(json), cancellationToken);
+                }
+                else
+                {
+                    result = Packed(options);
+                    PackSigning.Sign(console, signingKey, result, silent, cancellationToken);
+                }
+
                 Report(console, result, clock.Elapsed, parse.GetValue(quiet), parse.GetValue(json));
                 return 0;
             }

@@ -25,7 +25,7 @@ public sealed record ArchiveMember(string Path, EntryType Type, string? LinkTarg
 /// </summary>
 public sealed partial class ArchiveReader : IDisposable
 {
-    private readonly FileStream? _file;
+    private readonly Stream? _file;
     private readonly ReadAheadStream? _raw;
     private readonly Stream? _decompressed;
     private readonly ExpansionLimitStream? _limited;
@@ -37,7 +37,7 @@ public sealed partial class ArchiveReader : IDisposable
     private bool _pending;
     private string? _lastMember;
 
-    private ArchiveReader(string path, ArchiveFormat format, FileStream? file, ReadAheadStream? raw, Stream? decompressed, ExpansionLimitStream? limited, StrictTarReader? tar, Manifest manifest, string manifestSha256, string memberPrefix)
+    private ArchiveReader(string path, ArchiveFormat format, Stream? file, ReadAheadStream? raw, Stream? decompressed, ExpansionLimitStream? limited, StrictTarReader? tar, Manifest manifest, string manifestSha256, string memberPrefix)
     {
         ManifestSha256 = manifestSha256;
         _limited = limited;
@@ -87,10 +87,16 @@ public sealed partial class ArchiveReader : IDisposable
             throw new EnvshipException(ExitCode.Usage, $"{path}: no such archive. Check the path.");
         }
 
-        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        Stream file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
         ReadAheadStream? raw = null;
         try
         {
+            // A self-extracting installer (NAME.run) carries the archive at an offset its header names.
+            if (Installer.InstallerLayout.TryRead(file, path) is { } installer)
+            {
+                file = new Installer.SliceStream(file, installer.Archive.Offset, installer.Archive.Size, installer.Archive.Sha256!, path);
+            }
+
             Span<byte> head = stackalloc byte[512];
             var headLength = file.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
             file.Position = 0;

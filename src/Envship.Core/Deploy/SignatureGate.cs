@@ -33,6 +33,11 @@ public static class SignatureGate
         }
 
         var keys = options.VerifyKeys.Select(MinisignPublicKey.Load).ToList();
+        if (Archive.Installer.InstallerLayout.TryRead(archive) is { } installer && InstallerSignature.IsEmbedded(installer))
+        {
+            return InstallerSignature.Verify(archive, installer, keys, cancellationToken);
+        }
+
         return SignatureVerifier.Verify(archive, keys, requirePrehashed: false, signaturePath: null, cancellationToken);
     }
 

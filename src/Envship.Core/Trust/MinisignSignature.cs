@@ -42,6 +42,19 @@ public sealed record MinisignSignature(
             path == FileSigner.SignaturePathFor(signedFile)
                 ? $"Copy the signature published with {Path.GetFileName(signedFile)} next to it as {Path.GetFileName(path)}; if you are the publisher, sign the file with 'envship sign {signedFile}'."
                 : $"Check the signature's path; if you are the publisher, sign the file with 'envship sign {signedFile}'.");
+        return Parse(lines, File.ReadAllBytes(path), path);
+    }
+
+    /// <summary>Reads a signature held in memory (one embedded in an installer); <paramref name="label"/> names it in errors.</summary>
+    public static MinisignSignature Parse(byte[] content, string label)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        var text = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false).GetString(content);
+        return Parse([.. text.Split('\n').Select(l => l.TrimEnd('\r'))], content, label);
+    }
+
+    private static MinisignSignature Parse(IReadOnlyList<string> lines, byte[] content, string path)
+    {
         if (lines.Count < 4
             || !lines[0].StartsWith(MinisignFormat.UntrustedPrefix, StringComparison.Ordinal)
             || !lines[2].StartsWith(MinisignFormat.TrustedPrefix, StringComparison.Ordinal))
@@ -73,7 +86,7 @@ public sealed record MinisignSignature(
             trusted,
             global)
         {
-            _rawComment = RawLine(File.ReadAllBytes(path), 2)[Encoding.UTF8.GetByteCount(MinisignFormat.TrustedPrefix)..],
+            _rawComment = RawLine(content, 2)[Encoding.UTF8.GetByteCount(MinisignFormat.TrustedPrefix)..],
         };
     }
 

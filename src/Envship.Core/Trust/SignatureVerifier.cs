@@ -30,6 +30,18 @@ public static class SignatureVerifier
 
         var sigPath = signaturePath ?? FileSigner.SignaturePathFor(file);
         var signature = MinisignSignature.Load(sigPath, file);
+        return Verify(file, sigPath, signature, () => new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0), keys, requirePrehashed, cancellationToken);
+    }
+
+    /// <summary>
+    /// Verifies the content <paramref name="open"/> returns (the file <paramref name="file"/>, or the part of it
+    /// that was signed) against <paramref name="signature"/>, read from <paramref name="sigPath"/>.
+    /// </summary>
+    public static VerifiedSignature Verify(string file, string sigPath, MinisignSignature signature, Func<Stream> open, IReadOnlyList<MinisignPublicKey> keys, bool requirePrehashed, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(signature);
+        ArgumentNullException.ThrowIfNull(open);
+        ArgumentNullException.ThrowIfNull(keys);
         if (!signature.Prehashed && requirePrehashed)
         {
             throw new EnvshipException(
@@ -46,7 +58,12 @@ public static class SignatureVerifier
                 + "Pass the public key of the signer, or ask for a signature made with a key you trust.");
         }
 
-        var message = signature.Prehashed ? SignedContent.Prehash(file, cancellationToken: cancellationToken) : SignedContent.Legacy(file);
+        byte[] message;
+        using (var content = open())
+        {
+            message = signature.Prehashed ? SignedContent.Prehash(content, file, cancellationToken: cancellationToken) : SignedContent.Legacy(content, file);
+        }
+
         if (!Check(key, signature.Signature, message))
         {
             throw new EnvshipException(

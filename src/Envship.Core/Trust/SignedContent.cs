@@ -14,9 +14,15 @@ internal static class SignedContent
     /// <summary>Streams the file once; <paramref name="sha256"/>, when given, sees the same bytes.</summary>
     public static byte[] Prehash(string path, IncrementalHash? sha256 = null, CancellationToken cancellationToken = default)
     {
+        using var stream = Open(path);
+        return Prehash(stream, path, sha256, cancellationToken);
+    }
+
+    /// <summary>Streams <paramref name="stream"/> (a file, or a part of one) once; <paramref name="path"/> names it in errors.</summary>
+    public static byte[] Prehash(Stream stream, string path, IncrementalHash? sha256 = null, CancellationToken cancellationToken = default)
+    {
         var digest = new Blake2bDigest(PrehashLength * 8);
         var buffer = new byte[1 << 20];
-        using (var stream = Open(path))
         {
             int read;
             while ((read = Read(stream, buffer, path)) > 0)
@@ -35,6 +41,11 @@ internal static class SignedContent
     public static byte[] Legacy(string path)
     {
         using var stream = Open(path);
+        return Legacy(stream, path);
+    }
+
+    public static byte[] Legacy(Stream stream, string path)
+    {
         if (stream.Length > LegacyLimit)
         {
             throw new EnvshipException(ExitCode.BadSignature, $"{path}: its signature is a legacy (non-prehashed) one, which minisign limits to files under 1 GiB. Sign it again with envship sign or minisign -S, which prehash.");
@@ -67,7 +78,7 @@ internal static class SignedContent
         }
     }
 
-    private static int Read(FileStream stream, Span<byte> buffer, string path)
+    private static int Read(Stream stream, Span<byte> buffer, string path)
     {
         try
         {
