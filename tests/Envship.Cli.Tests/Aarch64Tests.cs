@@ -75,6 +75,23 @@ public sealed class Aarch64Tests(Aarch64Environment env) : IClassFixture<Aarch64
     }
 
     [Fact]
+    public void An_installer_for_linux_aarch64_embeds_the_aarch64_envship_and_that_envship_deploys_from_it_under_qemu()
+    {
+        var envship = NativeEnvship.Binary(NativeEnvship.LinuxArm64);
+        var archive = env.Pack("installer.tar.zst");
+        var installer = env.Work.Combine("aarch64-environment.run");
+
+        CliRunner.RunOk("bundle", archive, "-o", installer, "--target", "linux-aarch64", "--envship-binary", envship, "-q");
+
+        var bytes = File.ReadAllBytes(installer);
+        Assert.True(bytes.AsSpan().IndexOf(File.ReadAllBytes(envship)) > 0, "the installer does not embed the aarch64 envship");
+        var destination = env.Work.Combine("from-installer", "env");
+        Qemu(envship, "deploy", installer, "--prefix", destination, "-q");
+        var program = Path.Combine(destination, env.Greeter.ExecutableRelativePath);
+        Assert.Equal($"{ElfProgramBuilder.GreetMessage}\n{destination}/share/greeter\n", _aarch64.RunChecked(program, [], timeout: _underQemu).StdOut);
+    }
+
+    [Fact]
     public void The_native_aarch64_binary_needs_no_glibc_newer_than_2_17_and_nothing_but_the_C_library()
     {
         var binary = NativeEnvship.Binary(NativeEnvship.LinuxArm64);
