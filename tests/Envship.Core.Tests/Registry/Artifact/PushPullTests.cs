@@ -156,7 +156,6 @@ public sealed class PushPullTests
             Assert.Equal(changed.Sum(l => l.Descriptor.Size) + v2.Config.Size + second.ManifestSize, second.BytesUploaded);
             Assert.Equal(v2.Layers.Where(l => known.Contains(l.Descriptor.Digest)).Sum(l => l.Descriptor.Size), second.BytesSkipped);
             Assert.Equal(v2.Layers.Count - 3, second.Layers.Count(l => l.Outcome == BlobOutcome.Present));
-            Assert.True(second.BytesUploaded < first.BytesUploaded);
         }
         finally
         {
