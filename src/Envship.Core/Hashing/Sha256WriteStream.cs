@@ -4,8 +4,10 @@ namespace Envship.Core.Hashing;
 internal sealed class Sha256WriteStream(Stream inner, bool leaveOpen = false) : Stream
 {
     private readonly Sha256Hasher _hasher = Sha256.CreateHasher();
+    private byte[]? _final;
 
-    public byte[] Hash => _hasher.GetCurrentHash();
+    /// <summary>The hash of the bytes written so far; still readable once the stream is disposed (a wrapper may dispose it).</summary>
+    public byte[] Hash => _final ?? _hasher.GetCurrentHash();
 
     public override bool CanRead => false;
 
@@ -37,8 +39,9 @@ internal sealed class Sha256WriteStream(Stream inner, bool leaveOpen = false) : 
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing)
+        if (disposing && _final is null)
         {
+            _final = _hasher.GetHashAndReset();
             _hasher.Dispose();
             if (!leaveOpen)
             {

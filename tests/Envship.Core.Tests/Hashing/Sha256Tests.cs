@@ -95,6 +95,22 @@ public sealed class Sha256Tests
         Assert.True(Sha256.UsesOpenSsl);
     }
 
+    [Fact]
+    public void The_write_stream_passes_the_bytes_through_and_keeps_their_hash_after_a_wrapper_disposes_it()
+    {
+        var data = Data(300_001);
+        using var target = new MemoryStream();
+        var hashing = new Sha256WriteStream(target, leaveOpen: true);
+        using (var buffered = new BufferedStream(hashing, 4096))
+        {
+            buffered.Write(data, 0, 7);
+            buffered.Write(data, 7, data.Length - 7);
+        }
+
+        Assert.Equal(data, target.ToArray());
+        Assert.Equal(SHA256.HashData(data), hashing.Hash);
+    }
+
     private static byte[] Data(int size)
     {
         var data = new byte[size];
