@@ -2,7 +2,8 @@
 # The whole test suite, from a fresh clone: installs the real tools the tests drive
 # (GNU tar, zstd, gzip, gcc, binutils' readelf, patchelf, bzip2, python3, minisign, libzstd, distribution's
 # docker-registry, skopeo, htpasswd; debootstrap for the Debian 11 root; dash, busybox, the aarch64 cross
-# toolchain and qemu-user-static for the installer and aarch64 tests), restores NuGet
+# toolchain and qemu-user-static for the installer and aarch64 tests, with the arm64 libc and libssl the aarch64
+# envship runs on under qemu), restores NuGet
 # packages and runs every test project. Prints "tests: N passed, N failed, N skipped" last.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +14,7 @@ declare -A package_for=(
   [docker-registry]=docker-registry [skopeo]=skopeo [htpasswd]=apache2-utils [openssl]=openssl
   [debootstrap]=debootstrap [unshare]=util-linux
   [busybox]=busybox [dash]=dash [aarch64-linux-gnu-gcc]=gcc-aarch64-linux-gnu
+  [aarch64-linux-gnu-objcopy]=binutils-aarch64-linux-gnu [qemu-aarch64-static]=qemu-user-static
 )
 missing=()
 for tool in "${!package_for[@]}"; do
@@ -20,10 +22,15 @@ for tool in "${!package_for[@]}"; do
 done
 # The library envship compresses with (a test checks it loads); dpkg itself needs it, but say so.
 ldconfig -p 2>/dev/null | grep 'libzstd\.so\.1 ' >/dev/null || missing+=(libzstd1)
+# The cross-published aarch64 envship links against the cross sysroot and runs under qemu on Debian's
+# multiarch arm64 libc, with libssl for its hashing (dlopen'ed, as on any target).
+[ -f /usr/aarch64-linux-gnu/lib/crt1.o ] || missing+=(libc6-dev-arm64-cross)
+[ -f /usr/lib/aarch64-linux-gnu/libssl.so.3 ] || missing+=(libssl3:arm64)
 if ((${#missing[@]})); then
   echo "test.sh: installing ${missing[*]}" >&2
   as_root=()
   [ "$(id -u)" -eq 0 ] || as_root=(sudo)
+  dpkg --print-foreign-architectures | grep -qx arm64 || "${as_root[@]}" dpkg --add-architecture arm64
   "${as_root[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi

@@ -11,6 +11,9 @@ public sealed record CondaPackageSpec(string Name, string Version, string Build)
 {
     public long BuildNumber { get; init; }
     public string Subdir { get; init; } = "linux-64";
+
+    /// <summary>The CPU index.json names for a platform package (conda's <c>arch</c>); ignored for noarch.</summary>
+    public string Arch { get; init; } = "x86_64";
     public IReadOnlyList<string> Depends { get; init; } = [];
     public string? License { get; init; }
 
@@ -89,7 +92,7 @@ public static class CondaPackageWriter
 
         var index = new JsonObject
         {
-            ["arch"] = spec.Subdir == "noarch" ? null : "x86_64",
+            ["arch"] = spec.Subdir == "noarch" ? null : spec.Arch,
             ["build"] = spec.Build,
             ["build_number"] = spec.BuildNumber,
             ["depends"] = new JsonArray(spec.Depends.Select(d => (JsonNode?)d).ToArray()),

@@ -23,6 +23,12 @@ public sealed record CondaPrefixOptions
 
     /// <summary>The conda the history's <c># cmd:</c> line names.</summary>
     public string CondaExecutable { get; init; } = "/opt/conda/bin/conda";
+
+    /// <summary>
+    /// The CPU the ELF programs are compiled for. Python and the real packages are this machine's, so
+    /// another CPU's environment holds only the programs and the files no package owns.
+    /// </summary>
+    public ElfTarget Target { get; init; } = ElfTarget.LinuxX64;
 }
 
 /// <summary>An environment built by <see cref="CondaPrefixBuilder"/>.</summary>
@@ -83,6 +89,8 @@ public static class CondaPrefixBuilder
     public static BuiltPrefix Build(string prefix, CondaPrefixOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        if (!options.Target.IsNative && (options.WithPython || options.WithRealPackages))
+            throw new ArgumentException($"Python and the real packages are x86-64; an environment for {options.Target.Subdir} cannot hold them.", nameof(options));
         prefix = Path.GetFullPath(prefix);
         var cache = Path.GetFullPath(options.PkgsCacheDirectory);
         Directory.CreateDirectory(Path.Combine(prefix, "conda-meta"));
@@ -122,12 +130,12 @@ public static class CondaPrefixBuilder
         ElfProgram? greeter = null;
         if (options.WithElf)
         {
-            greeter = ElfProgramBuilder.BuildCondaStyle(prefix, cache);
+            greeter = ElfProgramBuilder.BuildCondaStyle(prefix, cache, options.Target);
             packages.Add(greeter.Package!);
             requested.Add("greeter");
         }
 
-        var tight = options.WithTightElf ? ElfProgramBuilder.BuildTight(prefix) : null;
+        var tight = options.WithTightElf ? ElfProgramBuilder.BuildTight(prefix, options.Target) : null;
         historySpecs.AddRange(packages.Select(p => p.HistorySpec));
         CondaHistory.Write(prefix, options.CondaExecutable, historySpecs, requested);
 

@@ -11,7 +11,10 @@ public sealed record ElfProgram(string ExecutableRelativePath, string LibraryRel
     public InstalledPackage? Package { get; init; }
 }
 
-/// <summary>Compiles small ELF programs with gcc, conda-build style (placeholder prefix) or built in place.</summary>
+/// <summary>
+/// Compiles small ELF programs with gcc, conda-build style (placeholder prefix) or built in place, for this
+/// machine or, with an <see cref="ElfTarget"/>, for another CPU through Debian's cross gcc.
+/// </summary>
 public static class ElfProgramBuilder
 {
     /// <summary>Message returned by <c>libgreet.so</c>.</summary>
@@ -33,17 +36,19 @@ public static class ElfProgramBuilder
     /// Builds <c>greeter-1.0-0</c> the way conda-build would: compiled against the 255-character
     /// placeholder (RUNPATH and a string constant), packed as a <c>.conda</c>, then installed into
     /// <paramref name="prefix"/> through <paramref name="pkgsCacheDirectory"/> with NUL-padded
-    /// binary replacement, leaving a <c>greeter-1.0-0.json</c> record.
+    /// binary replacement, leaving a <c>greeter-1.0-0.json</c> record. The package's subdir and arch are
+    /// <paramref name="target"/>'s (this machine's by default).
     /// </summary>
-    public static ElfProgram BuildCondaStyle(string prefix, string pkgsCacheDirectory)
+    public static ElfProgram BuildCondaStyle(string prefix, string pkgsCacheDirectory, ElfTarget? target = null)
     {
+        target ??= ElfTarget.LinuxX64;
         prefix = Path.GetFullPath(prefix);
         var placeholder = CondaBuildPlaceholder;
         var work = Directory.CreateTempSubdirectory("envship-greeter-").FullName;
         try
         {
             var payload = Path.Combine(work, "payload");
-            Compile(work, payload, placeholder, "greet", "greet_message", GreetMessage, "greeter", "/share/greeter");
+            Compile(target, work, payload, placeholder, "greet", "greet_message", GreetMessage, "greeter", "/share/greeter");
             var conf = Path.Combine(payload, "share", "greeter", "greeter.conf");
             FileOps.EnsureParent(conf);
             File.WriteAllText(conf, $"data_dir={placeholder}/share/greeter\n");
@@ -53,12 +58,14 @@ public static class ElfProgramBuilder
                 Depends = ["libgcc >=13"],
                 License = "MIT",
                 Placeholder = placeholder,
+                Subdir = target.Subdir,
+                Arch = target.Arch,
             };
             var packageFile = CondaPackageWriter.Write(payload, spec, Path.Combine(work, "dist"));
             var package = CondaPackageInstaller.Install(packageFile, prefix, pkgsCacheDirectory,
                 new CondaInstallOptions { RequestedSpec = "greeter" });
             var program = new ElfProgram("bin/greeter", "lib/libgreet.so", GreetMessage, $"{prefix}/share/greeter") { Package = package };
-            Verify(prefix, program);
+            Verify(target, prefix, program);
             return program;
         }
         finally
@@ -71,15 +78,16 @@ public static class ElfProgramBuilder
     /// Builds <c>bin/tight</c> and <c>lib/libtight.so</c> directly for <paramref name="prefix"/>
     /// (RUNPATH and string constant name the prefix with no spare room; no conda-meta record).
     /// </summary>
-    public static ElfProgram BuildTight(string prefix)
+    public static ElfProgram BuildTight(string prefix, ElfTarget? target = null)
     {
+        target ??= ElfTarget.LinuxX64;
         prefix = Path.GetFullPath(prefix);
         var work = Directory.CreateTempSubdirectory("envship-tight-").FullName;
         try
         {
-            Compile(work, prefix, prefix, "tight", "tight_message", TightMessage, "tight", "/share/tight");
+            Compile(target, work, prefix, prefix, "tight", "tight_message", TightMessage, "tight", "/share/tight");
             var program = new ElfProgram("bin/tight", "lib/libtight.so", TightMessage, $"{prefix}/share/tight");
-            Verify(prefix, program);
+            Verify(target, prefix, program);
             return program;
         }
         finally
@@ -89,7 +97,7 @@ public static class ElfProgramBuilder
     }
 
     private static void Compile(
-        string work, string outputRoot, string builtForPrefix, string library, string function, string message,
+        ElfTarget target, string work, string outputRoot, string builtForPrefix, string library, string function, string message,
         string executable, string dataSuffix)
     {
         var sources = Path.Combine(work, "src");
@@ -102,24 +110,29 @@ public static class ElfProgramBuilder
         var runPath = $"-Wl,-rpath,{builtForPrefix}/lib";
         var libraryFile = Path.Combine(outputRoot, "lib", $"lib{library}.so");
         // Relative source names keep the temporary directory out of the binaries.
-        ProcessRunner.RunChecked("gcc",
+        ProcessRunner.RunChecked(target.Compiler,
             ["-shared", "-fPIC", "-O2", "-o", libraryFile, $"src/{library}.c",
              $"-Wl,-soname,lib{library}.so", "-Wl,--enable-new-dtags", runPath], work);
-        ProcessRunner.RunChecked("gcc",
+        ProcessRunner.RunChecked(target.Compiler,
             ["-O2", "-o", Path.Combine(outputRoot, "bin", executable), $"src/{executable}_main.c",
              "-L" + Path.Combine(outputRoot, "lib"), $"-l{library}", "-Wl,--enable-new-dtags", runPath], work);
     }
 
-    private static void Verify(string prefix, ElfProgram program)
+    private static void Verify(ElfTarget target, string prefix, ElfProgram program)
     {
         var executable = Path.Combine(prefix, program.ExecutableRelativePath);
         var library = Path.Combine(prefix, program.LibraryRelativePath);
-        var ldd = ProcessRunner.RunChecked("ldd", [executable]).StdOut;
-        var soName = Path.GetFileName(library);
-        if (!ldd.Contains($"{soName} => {library} ", StringComparison.Ordinal))
-            throw new InvalidOperationException($"ldd does not resolve {soName} inside {prefix}:\n{ldd}");
+        // ldd runs the host's loader; for another CPU the library's message below shows it loaded, and it
+        // exists nowhere but in the prefix.
+        if (target.IsNative)
+        {
+            var ldd = ProcessRunner.RunChecked("ldd", [executable]).StdOut;
+            var soName = Path.GetFileName(library);
+            if (!ldd.Contains($"{soName} => {library} ", StringComparison.Ordinal))
+                throw new InvalidOperationException($"ldd does not resolve {soName} inside {prefix}:\n{ldd}");
+        }
 
-        var output = ProcessRunner.RunChecked(executable, []).StdOut;
+        var output = target.RunChecked(executable, []).StdOut;
         var expected = $"{program.LibraryMessage}\n{program.EmbeddedPath}\n";
         if (output != expected)
             throw new InvalidOperationException($"{executable} printed '{output}', expected '{expected}'.");

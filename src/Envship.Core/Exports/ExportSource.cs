@@ -92,13 +92,8 @@ public static class ExportSource
                 $"{source}: no environment named '{wanted}'. It has: {string.Join(", ", environments.Select(name))}. Pass one of those with --env.");
     }
 
-    // Records name their own subdir; noarch ones say nothing about the platform.
     private static string Subdir(IReadOnlyList<CondaPackageRecord> records) =>
-        records.Select(r => r.Subdir).Where(s => s is { Length: > 0 } and not "noarch")
-            .GroupBy(s => s!, StringComparer.Ordinal)
-            .OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
-            .Select(g => g.Key)
-            .FirstOrDefault() ?? HostPlatform.Current.CondaSubdir;
+        EnvironmentPlatform.Of(records.Select(r => r.Subdir)).CondaSubdir;
 
     private static DateTimeOffset NewestMetadataChange(string environment)
     {

@@ -22,14 +22,14 @@ internal static class ManifestBuilder
         IReadOnlyList<ManifestEntry> entries,
         IReadOnlyList<string> warnings)
     {
-        var host = HostPlatform.Current;
+        var platform = EnvironmentPlatform.Of(environments.SelectMany(e => e.CondaPackages).Select(p => p.Subdir));
         return new Manifest
         {
             EnvshipVersion = Deployer.EnvshipVersion,
             SourcePrefix = sourcePrefix,
             PackedFromPrefix = sourcePrefix == packedFrom ? null : packedFrom,
             ArchiveRoot = options.ArchiveRoot.Trim('/'),
-            Platform = new ManifestPlatform(host.CondaSubdir, host.Os, host.Arch),
+            Platform = new ManifestPlatform(platform.CondaSubdir, platform.Os, platform.Arch),
             Created = options.Created ?? tally.NewestMtime(root),
             WholeInstallation = layout.IsWholeInstallation,
             Root = root,

@@ -76,7 +76,7 @@ public static class EnvironmentPacker
         var (environments, scan, plan, byPath) = Prepare(options, prefix, layout, output, warnings, cancellationToken);
         warnings.AddRange(plan.Warnings);
         var created = options.Created ?? ManifestTally.NewestMtime(plan.Root, byPath.Values);
-        var job = new DescriptionJob(prefix, HostPlatform.Current.CondaSubdir, created, byPath, environments);
+        var job = new DescriptionJob(prefix, EnvironmentPlatform.Of(environments.SelectMany(e => e.Records).Select(r => r.Subdir)).CondaSubdir, created, byPath, environments);
         return new WalkedPrefix(scan, Task.Run(job.Run)) { Plan = plan };
     }
 
