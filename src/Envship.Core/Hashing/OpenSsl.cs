@@ -9,10 +9,11 @@ namespace Envship.Core.Hashing;
 /// </summary>
 public static class OpenSsl
 {
-    // The runtime's shim (System.Security.Cryptography.Native, opensslshim.c) tries CLR_OPENSSL_VERSION_OVERRIDE,
-    // then these. Probing a name the shim does not try could report OpenSSL where .NET finds none and aborts.
+    // The runtime's shim (System.Security.Cryptography.Native, opensslshim.c; the strings of .NET 10's
+    // libSystem.Security.Cryptography.Native.OpenSsl) tries CLR_OPENSSL_VERSION_OVERRIDE, then these on Linux
+    // (.11 and .111 are FreeBSD's). Probing a name the shim does not try could report OpenSSL where .NET finds none.
     private static readonly string[] _runtimeSonames =
-        ["libssl.so.3", "libssl.so.1.1", "libssl.so.1.0.2", "libssl.so.1.0.0", "libssl.so.10", "libssl.so.11", "libssl.so.111"];
+        ["libssl.so.3", "libssl.so.1.1", "libssl.so.1.0.2", "libssl.so.1.0.0", "libssl.so.10"];
 
     private static readonly Lazy<bool> _available = new(Probe);
 
