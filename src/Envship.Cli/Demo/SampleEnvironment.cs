@@ -1,7 +1,8 @@
-using System.Security.Cryptography;
+
 using System.Text;
 using System.Text.Json.Nodes;
 using Envship.Core.Platform;
+using Envship.Core.Hashing;
 
 namespace Envship.Cli.Demo;
 
@@ -50,7 +51,7 @@ internal static class SampleEnvironment
             {
                 entry["prefix_placeholder"] = "/opt/anaconda1anaconda2anaconda3";
                 entry["file_mode"] = "text";
-                entry["sha256_in_prefix"] = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(full)));
+                entry["sha256_in_prefix"] = Sha256.HexOf(File.ReadAllBytes(full));
             }
 
             pathsData.Add((JsonNode)entry);

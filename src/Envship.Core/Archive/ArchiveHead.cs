@@ -1,4 +1,4 @@
-using System.Security.Cryptography;
+using Envship.Core.Hashing;
 using Envship.Core.Manifests;
 using Envship.Core.Pack;
 using Envship.Core.Platform;
@@ -25,15 +25,14 @@ internal static class ArchiveHead
         var createdNs = (manifest.Created - DateTimeOffset.UnixEpoch).Ticks * 100;
         using var json = new FileStream(spool, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 0, FileOptions.DeleteOnClose);
         string digest;
-        using (var sha = SHA256.Create())
+        using (var hashing = new Sha256WriteStream(json, leaveOpen: true))
         {
-            using (var hashing = new CryptoStream(json, sha, CryptoStreamMode.Write, leaveOpen: true))
             using (var buffered = new BufferedStream(hashing, 1 << 20))
             {
                 ManifestJson.Write(manifest, entries, buffered);
             }
 
-            digest = Convert.ToHexStringLower(sha.Hash!);
+            digest = Convert.ToHexStringLower(hashing.Hash);
         }
 
         json.Position = 0;

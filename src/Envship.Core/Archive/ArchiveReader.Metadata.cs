@@ -1,6 +1,7 @@
-using System.Security.Cryptography;
+
 using Envship.Core.Manifests;
 using Envship.Core.Pack;
+using Envship.Core.Hashing;
 
 namespace Envship.Core.Archive;
 
@@ -77,7 +78,7 @@ public sealed partial class ArchiveReader
 
     private byte[] Checked(ManifestMetadataFile expected, byte[] bytes)
     {
-        if (bytes.Length != expected.Size || Convert.ToHexStringLower(SHA256.HashData(bytes)) != expected.Sha256)
+        if (bytes.Length != expected.Size || Sha256.HexOf(bytes) != expected.Sha256)
         {
             throw new EnvshipException(ExitCode.DamagedArchive, $"{ArchivePath}: member '{expected.Path}' does not match the SHA-256 in the manifest. Copy the archive again; if it persists, the archive was tampered with.");
         }

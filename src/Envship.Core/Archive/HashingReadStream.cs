@@ -1,13 +1,14 @@
-using System.Security.Cryptography;
+
 using Envship.Core.Manifests;
 using Envship.Core.Pack;
+using Envship.Core.Hashing;
 
 namespace Envship.Core.Archive;
 
 /// <summary>A read-through stream that hashes every byte it hands out.</summary>
 internal sealed class HashingReadStream(Stream inner) : Stream
 {
-    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly Sha256Hasher _hash = Sha256.CreateHasher();
 
     public long BytesRead { get; private set; }
     public override bool CanRead => true;

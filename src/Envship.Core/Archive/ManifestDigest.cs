@@ -1,6 +1,7 @@
-using System.Security.Cryptography;
+
 using Envship.Core.Manifests;
 using Envship.Core.Pack;
+using Envship.Core.Hashing;
 
 namespace Envship.Core.Archive;
 
@@ -15,7 +16,7 @@ public static class ManifestDigest
     public const string Keyword = "comment";
     public const string Prefix = "envship-manifest-sha256:";
 
-    public static KeyValuePair<string, string>[] Attribute(ReadOnlySpan<byte> json) => Attribute(Convert.ToHexStringLower(SHA256.HashData(json)));
+    public static KeyValuePair<string, string>[] Attribute(ReadOnlySpan<byte> json) => Attribute(Sha256.HexOf(json));
 
     public static KeyValuePair<string, string>[] Attribute(string sha256Hex) => [new(Keyword, Prefix + sha256Hex)];
 

@@ -4,6 +4,7 @@ using Envship.Core.Manifests;
 using Envship.Core.Pack;
 using Envship.Core.Platform;
 using Envship.Core.Trust;
+using Envship.Core.Hashing;
 
 namespace Envship.Core.Deploy;
 
@@ -148,7 +149,7 @@ public static class Deployer
             var added = manifest.WholeInstallation ? [] : ActivationScripts.AddIfMissing(staging, destination, Path.GetFileName(destination));
             foreach (var file in added)
             {
-                hashes.Set(file, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(Path.Combine(staging, file)))));
+                hashes.Set(file, Convert.ToHexStringLower(Sha256.HashData(File.ReadAllBytes(Path.Combine(staging, file)))));
             }
 
             new Receipt

@@ -1,9 +1,9 @@
 using System.Buffers;
-using System.Security.Cryptography;
 using Envship.Core.Archive;
 using Envship.Core.Manifests;
 using Envship.Core.Pack;
 using Envship.Core.Trust;
+using Envship.Core.Hashing;
 
 namespace Envship.Core.Deploy;
 
@@ -105,7 +105,7 @@ public static class DryRun
 
     private static void CheckData(IDeploySource reader, Stream? data, ManifestEntry entry, byte[] buffer)
     {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        using var hash = Sha256.CreateHasher();
         long length = 0;
         try
         {

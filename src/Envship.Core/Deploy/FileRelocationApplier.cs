@@ -1,7 +1,7 @@
 using System.Buffers;
-using System.Security.Cryptography;
 using System.Text;
 using Envship.Core.Archive;
+using Envship.Core.Hashing;
 using Envship.Core.Manifests;
 using Envship.Core.Pack;
 using Envship.Core.Platform;
@@ -103,10 +103,10 @@ public static class FileRelocationApplier
 
     private static string RewriteStream(string path, string temporary, RelocationTarget target, bool withShebang)
     {
-        using var sha = SHA256.Create();
+        byte[] hash;
         using (var input = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16))
         using (var output = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-        using (var hashed = new CryptoStream(output, sha, CryptoStreamMode.Write))
+        using (var hashed = new Sha256WriteStream(output, leaveOpen: true))
         {
             if (withShebang)
             {
@@ -124,10 +124,12 @@ public static class FileRelocationApplier
             }
 
             TextRelocator.Copy(input, hashed, target.Source, target.Destination);
+            hashed.Flush();
+            hash = hashed.Hash;
         }
 
         File.Move(temporary, path, overwrite: true);
-        return Convert.ToHexStringLower(sha.Hash!);
+        return Convert.ToHexStringLower(hash);
     }
 
     /// <summary>
@@ -188,7 +190,7 @@ public static class FileRelocationApplier
         }
 
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
+        return Sha256.HexOf(stream);
     }
 
     /// <summary>The entry's segments, with the shared tails an ELF file's bytes show (archives from older versions never recorded them).</summary>

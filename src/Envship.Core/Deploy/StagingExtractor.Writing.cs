@@ -1,10 +1,10 @@
 using System.Buffers;
-using System.Security.Cryptography;
 using Envship.Core.Archive;
 using Envship.Core.Manifests;
 using Envship.Core.Pack;
 using Envship.Core.Platform;
 using Microsoft.Win32.SafeHandles;
+using Envship.Core.Hashing;
 
 namespace Envship.Core.Deploy;
 
@@ -142,11 +142,11 @@ internal sealed partial class StagingExtractor
                 data = gathered.AsMemory(0, filled);
             }
 
-            CheckArchived(entry, data.Length, SHA256.HashData(data.Span));
+            CheckArchived(entry, data.Length, Sha256.HashData(data.Span));
             var relocated = FileRelocationApplier.Relocate(data, entry, target, out rewritten);
             UnixFileWriter.WriteAt(output, relocated.Span, 0, job.Path);
-            Span<byte> written = stackalloc byte[SHA256.HashSizeInBytes];
-            SHA256.HashData(relocated.Span, written);
+            Span<byte> written = stackalloc byte[Sha256.HashSizeInBytes];
+            Sha256.HashData(relocated.Span, written);
             return Sha256Digest.FromBytes(written);
         }
         finally
@@ -178,7 +178,7 @@ internal sealed partial class StagingExtractor
     private (long Written, byte[] Sha256) WriteChunks(SafeFileHandle output, FileWriteJob job)
     {
         var pipeline = _pipeline!;
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        using var hash = Sha256.CreateHasher();
         long written = 0;
         while (pipeline.TryNextChunk(job, out var chunk))
         {

@@ -1,8 +1,9 @@
-using System.Security.Cryptography;
+
 using Envship.Core.Archive;
 using Envship.Core.Manifests;
 using Envship.Core.Pack;
 using Envship.Core.Scanning;
+using Envship.Core.Hashing;
 
 namespace Envship.Core.Exports;
 
@@ -34,7 +35,7 @@ public static class EmbeddedExports
     public static Dictionary<string, ManifestEntry> ByPath(IEnumerable<ManifestEntry> entries) => entries.ToDictionary(e => e.Path, StringComparer.Ordinal);
 
     public static IReadOnlyList<ManifestMetadataFile> Describe(IEnumerable<(string Name, byte[] Content)> members) =>
-        [.. members.Select(m => new ManifestMetadataFile(m.Name, m.Content.Length, Convert.ToHexStringLower(SHA256.HashData(m.Content))))];
+        [.. members.Select(m => new ManifestMetadataFile(m.Name, m.Content.Length, Sha256.HexOf(m.Content)))];
 
     /// <summary>File sizes by path relative to one environment; a hard link counts the bytes of the file it shares.</summary>
     public static Func<string, long?> FileSizes(IEnumerable<ManifestEntry> entries, string environmentPath) => FileSizes(ByPath(entries), environmentPath);

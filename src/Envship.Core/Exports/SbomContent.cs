@@ -1,10 +1,10 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Envship.Core.Hashing;
 
 namespace Envship.Core.Exports;
 
@@ -40,7 +40,7 @@ internal static partial class SbomContent
     /// <summary>A name-based (version 5 style) UUID from a SHA-256 of the content, so the same input gives the same id.</summary>
     public static string ContentUuid(JsonNode content)
     {
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(content.ToJsonString()));
+        var hash = Sha256.HashData(Encoding.UTF8.GetBytes(content.ToJsonString()));
         hash[6] = (byte)((hash[6] & 0x0F) | 0x50);
         hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
         var hex = Convert.ToHexStringLower(hash.AsSpan(0, 16));

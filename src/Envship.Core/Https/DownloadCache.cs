@@ -1,5 +1,6 @@
-using System.Security.Cryptography;
+
 using System.Text;
+using Envship.Core.Hashing;
 
 namespace Envship.Core.Https;
 
@@ -29,7 +30,7 @@ internal sealed class DownloadCache : IDisposable
 
     /// <summary>The directory a URL downloads into, named by the URL's SHA-256 so no two URLs share one.</summary>
     public static string DirectoryFor(string root, Uri url) =>
-        Path.Combine(root, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(url.ToString())))[..32]);
+        Path.Combine(root, Convert.ToHexStringLower(Sha256.HashData(Encoding.UTF8.GetBytes(url.ToString())))[..32]);
 
     public static DownloadCache Open(string root, Uri url)
     {

@@ -1,8 +1,9 @@
-using System.Security.Cryptography;
+
 using Envship.Core.Archive.Compression;
 using Envship.Core.Archive;
 using Envship.Core.Manifests;
 using Envship.Core.Scanning;
+using Envship.Core.Hashing;
 
 namespace Envship.Core.Pack;
 
@@ -30,7 +31,7 @@ internal static class HeadReserve
     // Measured: a glibc_needs record compresses to about 14 bytes; the walk cannot tell ELF files yet,
     // so every shared library and every file in a bin/ directory is counted, at a margin.
     private const int GlibcNeedBytes = 24;
-    private static readonly string EmptyDigest = Convert.ToHexStringLower(SHA256.HashData([]));
+    private static readonly string EmptyDigest = Sha256.HexOf([]);
 
     /// <summary>
     /// The compressed size of the manifest's entries, from runs of consecutive planned entries spread
@@ -106,6 +107,6 @@ internal static class HeadReserve
 
         Span<byte> seed = stackalloc byte[sizeof(int)];
         BitConverter.TryWriteBytes(seed, index);
-        return entry with { Sha256 = Convert.ToHexStringLower(SHA256.HashData(seed)) };
+        return entry with { Sha256 = Sha256.HexOf(seed) };
     }
 }

@@ -1,9 +1,10 @@
-using System.Security.Cryptography;
+
 using Envship.Core.Archive;
 using Envship.Core.Archive.Installer;
 using Envship.Core.Manifests;
 using Envship.Core.Platform;
 using Envship.Core.Trust;
+using Envship.Core.Hashing;
 
 namespace Envship.Core.Pack;
 
@@ -107,7 +108,7 @@ public static class InstallerWriter
 
     private static (long Size, string Sha256) Append(FileStream output, string path, CancellationToken cancellationToken)
     {
-        using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        using var sha256 = Sha256.CreateHasher();
         using var input = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
         var buffer = new byte[1 << 20];
         long size = 0;

@@ -1,5 +1,6 @@
-using System.Security.Cryptography;
+
 using System.Text.RegularExpressions;
+using Envship.Core.Hashing;
 
 namespace Envship.Core.Registry;
 
@@ -8,7 +9,7 @@ public static partial class OciDigest
 {
     public static bool IsValid(string? digest) => digest is not null && Sha256Grammar().IsMatch(digest);
 
-    public static string Of(ReadOnlySpan<byte> content) => "sha256:" + Convert.ToHexStringLower(SHA256.HashData(content));
+    public static string Of(ReadOnlySpan<byte> content) => "sha256:" + Sha256.HexOf(content);
 
     /// <summary>The referrers tag schema's tag for a subject: <c>sha256-HEX</c>.</summary>
     public static string ReferrersTag(string subjectDigest)

@@ -1,4 +1,5 @@
-using System.Security.Cryptography;
+
+using Envship.Core.Hashing;
 
 namespace Envship.Core.Scanning;
 
@@ -13,7 +14,7 @@ public sealed class ContentScanner : IDisposable
     internal const int HeaderSize = 4096;
 
     private readonly byte[] _prefix;
-    private readonly IncrementalHash _sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly Sha256Hasher _sha = Sha256.CreateHasher();
     private readonly byte[] _header = new byte[HeaderSize];
     private readonly byte[] _tail;
     private readonly byte[] _joint;

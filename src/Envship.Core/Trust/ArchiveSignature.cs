@@ -1,8 +1,8 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using Envship.Core.Archive;
 using Envship.Core.Manifests;
 using Envship.Core.Pack;
+using Envship.Core.Hashing;
 
 namespace Envship.Core.Trust;
 
@@ -49,7 +49,7 @@ public static class ArchiveSignature
             throw new EnvshipException(ExitCode.Usage, $"{archive}: is a directory (--format dir), and only a single archive file can be signed. Pack to tar.zst, tar.gz or tar to sign it.");
         }
 
-        using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        using var sha256 = Sha256.CreateHasher();
         var prehash = SignedContent.Prehash(archive, sha256, cancellationToken);
         var comment = new ArchiveTrustedComment(
             Convert.ToHexStringLower(sha256.GetHashAndReset()),

@@ -34,7 +34,7 @@ public sealed class MinisignSecretKey
     public string KeyId => PublicKey.KeyId;
 
     public static MinisignSecretKey Generate() =>
-        new(RandomNumberGenerator.GetBytes(MinisignPublicKey.KeyIdLength), new Ed25519PrivateKeyParameters(RandomNumberGenerator.GetBytes(32)));
+        new(KeyRandom.GetBytes(MinisignPublicKey.KeyIdLength), new Ed25519PrivateKeyParameters(KeyRandom.GetBytes(32)));
 
     /// <summary>
     /// Reads and, when it is encrypted, decrypts a secret key file. <paramref name="password"/> is
@@ -81,7 +81,7 @@ public sealed class MinisignSecretKey
         if (password is not null)
         {
             var salt = span.Slice(6, SaltLength);
-            RandomNumberGenerator.Fill(salt);
+            KeyRandom.Fill(salt);
             BinaryPrimitives.WriteUInt64LittleEndian(span[(6 + SaltLength)..], cost.OpsLimit);
             BinaryPrimitives.WriteUInt64LittleEndian(span[(6 + SaltLength + 8)..], cost.MemLimit);
             var stream = ScryptBox.Keystream(password, salt, cost, KeynumLength, "new secret key");

@@ -1,5 +1,6 @@
-using System.Security.Cryptography;
+
 using Org.BouncyCastle.Crypto.Digests;
+using Envship.Core.Hashing;
 
 namespace Envship.Core.Trust;
 
@@ -12,14 +13,14 @@ internal static class SignedContent
     private const long LegacyLimit = 1L << 30;
 
     /// <summary>Streams the file once; <paramref name="sha256"/>, when given, sees the same bytes.</summary>
-    public static byte[] Prehash(string path, IncrementalHash? sha256 = null, CancellationToken cancellationToken = default)
+    public static byte[] Prehash(string path, Sha256Hasher? sha256 = null, CancellationToken cancellationToken = default)
     {
         using var stream = Open(path);
         return Prehash(stream, path, sha256, cancellationToken);
     }
 
     /// <summary>Streams <paramref name="stream"/> (a file, or a part of one) once; <paramref name="path"/> names it in errors.</summary>
-    public static byte[] Prehash(Stream stream, string path, IncrementalHash? sha256 = null, CancellationToken cancellationToken = default)
+    public static byte[] Prehash(Stream stream, string path, Sha256Hasher? sha256 = null, CancellationToken cancellationToken = default)
     {
         var digest = new Blake2bDigest(PrehashLength * 8);
         var buffer = new byte[1 << 20];

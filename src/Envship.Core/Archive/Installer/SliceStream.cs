@@ -1,4 +1,5 @@
-using System.Security.Cryptography;
+
+using Envship.Core.Hashing;
 
 namespace Envship.Core.Archive.Installer;
 
@@ -6,7 +7,7 @@ namespace Envship.Core.Archive.Installer;
 internal sealed class SliceStream(Stream inner, long offset, long length) : Stream
 {
     private long _position;
-    private IncrementalHash? _sha256;
+    private Sha256Hasher? _sha256;
     private readonly string? _expectedSha256;
     private readonly string _label = "";
     private long _hashed;
@@ -19,7 +20,7 @@ internal sealed class SliceStream(Stream inner, long offset, long length) : Stre
     public SliceStream(Stream inner, long offset, long length, string sha256, string label)
         : this(inner, offset, length)
     {
-        _sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        _sha256 = Sha256.CreateHasher();
         _expectedSha256 = sha256;
         _label = label;
     }

@@ -1,7 +1,8 @@
-using System.Security.Cryptography;
+
 using Envship.Core.Archive;
 using Envship.Core.Manifests;
 using Envship.Core.Pack;
+using Envship.Core.Hashing;
 
 namespace Envship.Core.Registry.Artifact;
 
@@ -124,7 +125,7 @@ public static class ArtifactBuilder
 
                 var path = Path.Join(spool, entry.Path);
                 Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-                using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+                using var hash = Sha256.CreateHasher();
                 long size = 0;
                 using (var output = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
                 {

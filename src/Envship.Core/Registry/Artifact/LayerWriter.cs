@@ -1,7 +1,8 @@
-using System.Security.Cryptography;
+
 using Envship.Core.Archive;
 using Envship.Core.Manifests;
 using Envship.Core.Scanning;
+using Envship.Core.Hashing;
 
 namespace Envship.Core.Registry.Artifact;
 
@@ -61,7 +62,7 @@ public static class LayerWriter
     /// <summary>Passes writes through, keeping their SHA-256 and count.</summary>
     internal sealed class HashingWriteStream(Stream inner) : Stream
     {
-        private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        private readonly Sha256Hasher _hash = Sha256.CreateHasher();
 
         public long BytesWritten { get; private set; }
         public override bool CanRead => false;

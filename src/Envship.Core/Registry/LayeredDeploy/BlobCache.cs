@@ -1,6 +1,6 @@
 using System.Buffers;
-using System.Security.Cryptography;
 using Envship.Core.Platform;
+using Envship.Core.Hashing;
 
 namespace Envship.Core.Registry.LayeredDeploy;
 
@@ -97,7 +97,7 @@ public sealed class BlobCache : IDisposable
         using (var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan))
         {
             if (file.Length == blob.Size && OciDigest.IsValid(blob.Digest)
-                && "sha256:" + Convert.ToHexStringLower(SHA256.HashDataAsync(file, cancellationToken).AsTask().GetAwaiter().GetResult()) == blob.Digest)
+                && "sha256:" + Sha256.HexOf(file) == blob.Digest)
             {
                 return true;
             }
@@ -125,7 +125,7 @@ public sealed class BlobCache : IDisposable
         var buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
         try
         {
-            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            using var hash = Sha256.CreateHasher();
             using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
             {
                 long offset = 0;

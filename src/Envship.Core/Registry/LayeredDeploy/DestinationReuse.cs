@@ -1,7 +1,8 @@
-using System.Security.Cryptography;
+
 using Envship.Core.Deploy;
 using Envship.Core.Manifests;
 using Envship.Core.Platform;
+using Envship.Core.Hashing;
 
 namespace Envship.Core.Registry.LayeredDeploy;
 
@@ -111,7 +112,7 @@ internal static class DestinationReuse
         try
         {
             using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-            return (Convert.ToHexStringLower(SHA256.HashData(file)), file.Length);
+            return (Sha256.HexOf(file), file.Length);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -1,9 +1,10 @@
-using System.Security.Cryptography;
+
 using Envship.Core.Archive;
 using Envship.Core.Archive.Compression;
 using Envship.Core.Archive.Tar;
 using Envship.Core.Manifests;
 using Envship.Core.Pack;
+using Envship.Core.Hashing;
 
 namespace Envship.Core.Registry.LayeredDeploy;
 
@@ -119,7 +120,7 @@ internal sealed class LayerMemberReader : IDisposable
             _tar.Data.CopyTo(data);
             return true;
         });
-        if (Convert.ToHexStringLower(SHA256.HashData(data.ToArray())) != expected.Sha256)
+        if (Sha256.HexOf(data.ToArray()) != expected.Sha256)
         {
             throw Tampered($"member '{name}' does not match the SHA-256 in the manifest's metadata");
         }

@@ -5,6 +5,7 @@ using Envship.Core.Manifests;
 using Envship.Core.Pack;
 using Envship.Core.Platform;
 using Envship.Core.Scanning;
+using Envship.Core.Hashing;
 
 namespace Envship.Core.Registry.Pull;
 
@@ -137,7 +138,7 @@ public static partial class EnvironmentPuller
                 using var data = new MemoryStream((int)export.Size);
                 tar.Data.CopyTo(data);
                 var bytes = data.ToArray();
-                if (Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)) != export.Sha256)
+                if (Sha256.HexOf(bytes) != export.Sha256)
                 {
                     throw new EnvshipException(ExitCode.DamagedArchive, $"{what}: export '{name}' does not match the SHA-256 in the manifest. The artifact was tampered with.");
                 }

@@ -1,7 +1,8 @@
-using System.Security.Cryptography;
+
 using System.Text.Json;
 using Envship.Core.Manifests;
 using Envship.Core.Registry.Layout;
+using Envship.Core.Hashing;
 
 namespace Envship.Core.Registry.Pull;
 
@@ -152,6 +153,6 @@ public static partial class EnvironmentPuller
     private static bool Matches(string path, string digest)
     {
         using var file = File.OpenRead(path);
-        return "sha256:" + Convert.ToHexStringLower(SHA256.HashData(file)) == digest;
+        return "sha256:" + Sha256.HexOf(file) == digest;
     }
 }

@@ -1,11 +1,12 @@
-using System.Security.Cryptography;
+
+using Envship.Core.Hashing;
 
 namespace Envship.Core.Registry.Pull;
 
 /// <summary>Exactly <c>size</c> bytes of a member's data, hashed as a tar writer copies them; seekable only so the writer can ask the length.</summary>
 internal sealed class SizedHashingStream(Stream inner, long size) : Stream
 {
-    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly Sha256Hasher _hash = Sha256.CreateHasher();
     private long _position;
 
     public override bool CanRead => true;

@@ -1,4 +1,5 @@
-using System.Security.Cryptography;
+
+using Envship.Core.Hashing;
 
 namespace Envship.Core.Registry.Pull;
 
@@ -8,7 +9,7 @@ namespace Envship.Core.Registry.Pull;
 /// </summary>
 public sealed class VerifyingBlobStream(Stream inner, OciDescriptor blob, string what) : Stream
 {
-    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly Sha256Hasher _hash = Sha256.CreateHasher();
 
     public long BytesRead { get; private set; }
     public override bool CanRead => true;

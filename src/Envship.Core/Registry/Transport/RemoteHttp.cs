@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using Envship.Core.Deploy;
+using Envship.Core.Hashing;
 
 namespace Envship.Core.Registry.Transport;
 
@@ -57,6 +58,8 @@ public static class RemoteHttp
         ArgumentNullException.ThrowIfNull(options);
         if (uri.Scheme == Uri.UriSchemeHttps)
         {
+            // Checked before any connection: .NET aborts the process when TLS finds no libssl.
+            OpenSsl.Require(uri.GetLeftPart(UriPartial.Authority));
             return;
         }
 

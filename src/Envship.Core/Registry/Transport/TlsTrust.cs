@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Envship.Core.Hashing;
 
 namespace Envship.Core.Registry.Transport;
 
@@ -30,6 +31,9 @@ internal sealed class TlsTrust
         {
             return new TlsTrust(null, roots);
         }
+
+        // Reading certificates loads OpenSSL, and .NET aborts the process when there is none.
+        OpenSsl.Require($"--ca-file {caFile}");
 
         try
         {
