@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Security.Cryptography;
 using Envship.Core.Archive;
 using Envship.Core.Manifests;
 using Envship.Core.Pack;
