@@ -1,6 +1,8 @@
+using System.Security.Cryptography;
 using Envship.Cli.Tests.Fixtures;
 using Envship.Core;
 using Envship.Core.Archive;
+using Envship.Core.Archive.Installer;
 using Envship.Testing;
 
 namespace Envship.Cli.Tests;
@@ -89,6 +91,16 @@ public sealed class Aarch64Tests(Aarch64Environment env) : IClassFixture<Aarch64
         Qemu(envship, "deploy", installer, "--prefix", destination, "-q");
         var program = Path.Combine(destination, env.Greeter.ExecutableRelativePath);
         Assert.Equal($"{ElfProgramBuilder.GreetMessage}\n{destination}/share/greeter\n", _aarch64.RunChecked(program, [], timeout: _underQemu).StdOut);
+
+        // pack writes the same kind of installer in one step, and says which CPU it is for in the header.
+        var packed = env.Work.Combine("packed-for-aarch64.run");
+        CliRunner.RunOk("pack", "-p", env.Prefix, "-o", packed, "--format", "run", "--target", "linux-aarch64", "--envship-binary", envship, "-q");
+        var layout = InstallerLayout.TryRead(packed)!;
+        Assert.Equal(InstallerTarget.LinuxAarch64, layout.Target);
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(envship))), layout.Binary.Sha256);
+        var packedDestination = env.Work.Combine("from-packed-installer", "a", "longer", "env");
+        Qemu(envship, "deploy", packed, "--prefix", packedDestination, "-q");
+        Assert.Contains("clean", Qemu(envship, "verify", packedDestination), StringComparison.Ordinal);
     }
 
     [Fact]
