@@ -4,6 +4,7 @@ using Envship.Core;
 using Envship.Core.Archive;
 using Envship.Core.Deploy;
 using Envship.Core.Manifests;
+using Envship.Core.Platform;
 using Envship.Testing;
 
 namespace Envship.Cli.Tests;
@@ -107,5 +108,37 @@ public sealed class CudaDriverTests(CudaEnvironment env) : IClassFixture<CudaEnv
     private ProcessResult Deploy(string driverDirectory, params string[] args) =>
         CliRunner.RunProcess(["deploy", env.Archive, .. args], Driver(driverDirectory));
 
-    private static Dictionary<string, string?> Driver(string directory) => new() { ["LD_LIBRARY_PATH"] = directory };
+    /// <summary>
+    /// conda's override of its <c>__cuda</c> virtual package answers for the driver in envship too: a version wins over
+    /// what libcuda says, an empty value means no driver, and anything else is refused as a usage error.
+    /// </summary>
+    [Fact]
+    public void CONDA_OVERRIDE_CUDA_answers_for_the_driver_as_it_does_for_conda()
+    {
+        var parent = env.Work.CreateDirectory("conda-override");
+
+        var refused = DeployWithCondaOverride(env.Driver124, "11.8", "--prefix", Path.Combine(parent, "env"));
+        var noDriver = DeployWithCondaOverride(env.Driver124, "", "--prefix", Path.Combine(parent, "env"));
+        var unreadable = DeployWithCondaOverride(env.Driver124, "twelve", "--prefix", Path.Combine(parent, "unreadable"));
+
+        Assert.True(refused.ExitCode == (int)ExitCode.CudaDriverTooOld, $"{refused.ExitCode}: {refused.StdErr}");
+        Assert.Contains("this machine's driver supports CUDA 11.8 (CONDA_OVERRIDE_CUDA=11.8)", refused.StdErr, StringComparison.Ordinal);
+        Assert.True(noDriver.ExitCode == 0, noDriver.StdErr);
+        Assert.Contains("has no NVIDIA driver (CONDA_OVERRIDE_CUDA is set and empty)", noDriver.StdErr, StringComparison.Ordinal);
+        Assert.Equal(CudaOutcome.NoDriver, Receipt.Load(Path.Combine(parent, "env")).Cuda!.Outcome);
+        Assert.True(unreadable.ExitCode == (int)ExitCode.Usage, $"{unreadable.ExitCode}: {unreadable.StdErr}");
+        Assert.Contains("CONDA_OVERRIDE_CUDA=twelve is not a CUDA version", unreadable.StdErr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(parent, "unreadable")), "a refused deploy wrote DEST");
+    }
+
+    private ProcessResult DeployWithCondaOverride(string driverDirectory, string condaOverride, params string[] args)
+    {
+        var environment = Driver(driverDirectory);
+        environment[HostCudaDriver.CondaOverrideVariable] = condaOverride;
+        return CliRunner.RunProcess(["deploy", env.Archive, .. args], environment);
+    }
+
+    // CONDA_OVERRIDE_CUDA is removed: these tests are about what the driver itself says.
+    private static Dictionary<string, string?> Driver(string directory) =>
+        new() { ["LD_LIBRARY_PATH"] = directory, [HostCudaDriver.CondaOverrideVariable] = null };
 }

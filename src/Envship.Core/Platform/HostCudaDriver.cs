@@ -24,12 +24,44 @@ public static class HostCudaDriver
 {
     public const string LibraryName = "libcuda.so.1";
     public const string ProcVersionPath = "/proc/driver/nvidia/version";
+    /// <summary>conda's own override of its <c>__cuda</c> virtual package: a CUDA version, or empty for "no driver".</summary>
+    public const string CondaOverrideVariable = "CONDA_OVERRIDE_CUDA";
     private const int CudaSuccess = 0;
 
-    private static readonly Lazy<CudaDriverInfo> _current = new(() => Probe(LibraryName, ProcVersionPath));
+    private static readonly Lazy<CudaDriverInfo> _current = new(() =>
+        FromCondaOverride(Environment.GetEnvironmentVariable(CondaOverrideVariable)) ?? Probe(LibraryName, ProcVersionPath));
 
-    /// <summary>This machine's driver, probed once per process.</summary>
+    /// <summary>This machine's driver, probed once per process; <c>CONDA_OVERRIDE_CUDA</c> answers instead when set, as it does for conda.</summary>
     public static CudaDriverInfo Current => _current.Value;
+
+    /// <summary>
+    /// What <c>CONDA_OVERRIDE_CUDA</c> says, read as conda reads it: unset leaves the probe to decide; empty means
+    /// no driver; a version ("12.4") is the driver's CUDA version. Admins set it where the driver is not visible
+    /// (a build container) or to deploy ahead of a driver upgrade, and conda honours the same value.
+    /// </summary>
+    public static CudaDriverInfo? FromCondaOverride(string? value)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        var trimmed = value.Trim();
+        if (trimmed.Length == 0)
+        {
+            return new CudaDriverInfo(null, null, $"{CondaOverrideVariable} is set and empty");
+        }
+
+        var parts = trimmed.Split('.');
+        if (parts.Length > 3 || parts.Any(part => part.Length == 0 || !part.All(char.IsAsciiDigit)))
+        {
+            throw new EnvshipException(
+                ExitCode.Usage,
+                $"{CondaOverrideVariable}={value} is not a CUDA version. Set it to the driver's CUDA version (for example 12.4), to an empty string for no driver, or unset it to let envship ask the driver.");
+        }
+
+        return new CudaDriverInfo(trimmed, null, $"{CondaOverrideVariable}={trimmed}");
+    }
 
     public static CudaDriverInfo Probe(string library, string procVersionPath)
     {

@@ -38,4 +38,38 @@ public sealed class HostCudaDriverTests
         Assert.False(moduleOnly.Absent);
         Assert.True(none.Absent);
     }
+
+    [Theory]
+    [InlineData("12.4", "12.4")]
+    [InlineData(" 11.8 ", "11.8")]
+    [InlineData("12", "12")]
+    public void CONDA_OVERRIDE_CUDA_with_a_version_is_the_drivers_cuda_version(string value, string version)
+    {
+        var driver = HostCudaDriver.FromCondaOverride(value)!;
+
+        Assert.Equal(version, driver.CudaVersion);
+        Assert.False(driver.Absent);
+        Assert.Equal($"CONDA_OVERRIDE_CUDA={version}", driver.Evidence);
+    }
+
+    [Fact]
+    public void CONDA_OVERRIDE_CUDA_unset_leaves_the_probe_to_decide_and_empty_means_no_driver()
+    {
+        Assert.Null(HostCudaDriver.FromCondaOverride(null));
+        Assert.True(HostCudaDriver.FromCondaOverride("")!.Absent);
+        Assert.True(HostCudaDriver.FromCondaOverride("  ")!.Absent);
+    }
+
+    [Theory]
+    [InlineData("twelve")]
+    [InlineData("12.")]
+    [InlineData("12.4.1.7")]
+    [InlineData(">=12")]
+    public void CONDA_OVERRIDE_CUDA_that_is_not_a_version_is_a_usage_error(string value)
+    {
+        var error = Assert.Throws<EnvshipException>(() => HostCudaDriver.FromCondaOverride(value));
+
+        Assert.Equal(ExitCode.Usage, error.Code);
+        Assert.Contains("CONDA_OVERRIDE_CUDA=", error.Message, StringComparison.Ordinal);
+    }
 }
