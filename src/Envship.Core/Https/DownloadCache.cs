@@ -1,4 +1,3 @@
-
 using System.Text;
 using Envship.Core.Hashing;
 

@@ -1,4 +1,3 @@
-
 using Envship.Core.Archive;
 using Envship.Core.Archive.Installer;
 using Envship.Core.Manifests;

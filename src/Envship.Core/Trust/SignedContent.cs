@@ -1,4 +1,3 @@
-
 using Org.BouncyCastle.Crypto.Digests;
 using Envship.Core.Hashing;
 

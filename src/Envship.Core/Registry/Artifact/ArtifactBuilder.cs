@@ -1,4 +1,3 @@
-
 using Envship.Core.Archive;
 using Envship.Core.Manifests;
 using Envship.Core.Pack;

@@ -1,4 +1,3 @@
-
 using Envship.Core.Deploy;
 using Envship.Core.Manifests;
 using Envship.Core.Platform;

@@ -1,4 +1,3 @@
-
 using System.Text.Json;
 using Envship.Core.Manifests;
 using Envship.Core.Registry.Layout;

@@ -1,4 +1,3 @@
-
 using Envship.Core.Hashing;
 
 namespace Envship.Core.Registry.Pull;
