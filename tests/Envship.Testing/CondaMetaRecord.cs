@@ -52,6 +52,28 @@ public sealed record CondaMetaRecord
     public string DistName => $"{Name}-{Version}-{Build}";
 
     public string RecordFileName => DistName + ".json";
+
+    /// <summary>
+    /// A record of a package that installed no files, only its metadata (as for <c>cuda-version</c> and other
+    /// metapackages): what tests about dependency metadata need, with placeholder digests.
+    /// </summary>
+    public static CondaMetaRecord MetadataOnly(
+        string name, string version, string build, string subdir, IReadOnlyList<string>? depends = null, IReadOnlyList<string>? constrains = null) => new()
+    {
+        Name = name,
+        Version = version,
+        Build = build,
+        Subdir = subdir,
+        Fn = $"{name}-{version}-{build}.conda",
+        Md5 = new string('0', 32),
+        Sha256 = new string('0', 64),
+        Depends = depends ?? [],
+        Constrains = constrains ?? [],
+        Files = [],
+        Paths = [],
+        ExtractedPackageDir = $"/opt/conda/pkgs/{name}-{version}-{build}",
+        PackageTarballFullPath = $"/opt/conda/pkgs/{name}-{version}-{build}.conda",
+    };
 }
 
 /// <summary>Serializes <see cref="CondaMetaRecord"/> the way conda does: sorted keys, two-space indent.</summary>

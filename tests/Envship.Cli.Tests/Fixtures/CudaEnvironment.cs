@@ -17,8 +17,8 @@ public sealed class CudaEnvironment : IDisposable
         File.WriteAllText(Path.Combine(Prefix, "conda-meta", "history"), "");
         Directory.CreateDirectory(Path.Combine(Prefix, "share", "torch"));
         File.WriteAllText(Path.Combine(Prefix, "share", "torch", "site.txt"), $"prefix={Prefix}\n");
-        CondaMetaWriter.Write(Prefix, Record("cuda-version", "12.4", "h3060b56_3", "noarch", [], ["cudatoolkit 12.4|12.4.*", "__cuda >=12"]));
-        CondaMetaWriter.Write(Prefix, Record("pytorch", "2.3.1", "cuda120_py312h26b3cf7_300", "linux-64", ["__cuda", "__glibc >=2.17,<3.0.a0", "cuda-version >=12.0,<13", "libcublas >=12.0.1.189,<13.0a0"], []));
+        CondaMetaWriter.Write(Prefix, CondaMetaRecord.MetadataOnly("cuda-version", "12.4", "h3060b56_3", "noarch", [], ["cudatoolkit 12.4|12.4.*", "__cuda >=12"]));
+        CondaMetaWriter.Write(Prefix, CondaMetaRecord.MetadataOnly("pytorch", "2.3.1", "cuda120_py312h26b3cf7_300", "linux-64", ["__cuda", "__glibc >=2.17,<3.0.a0", "cuda-version >=12.0,<13", "libcublas >=12.0.1.189,<13.0a0"], []));
         Archive = Work.Combine("torch.tar.zst");
         CliRunner.RunOk("pack", "-p", Prefix, "-o", Archive, "-q");
         Driver118 = FakeCudaDriver.Build(Work.Path, 11080);
@@ -43,21 +43,4 @@ public sealed class CudaEnvironment : IDisposable
     public string NoDriver { get; }
 
     public void Dispose() => Work.Dispose();
-
-    private static CondaMetaRecord Record(string name, string version, string build, string subdir, string[] depends, string[] constrains) => new()
-    {
-        Name = name,
-        Version = version,
-        Build = build,
-        Subdir = subdir,
-        Fn = $"{name}-{version}-{build}.conda",
-        Md5 = new string('0', 32),
-        Sha256 = new string('0', 64),
-        Depends = depends,
-        Constrains = constrains,
-        Files = [],
-        Paths = [],
-        ExtractedPackageDir = $"/opt/conda/pkgs/{name}-{version}-{build}",
-        PackageTarballFullPath = $"/opt/conda/pkgs/{name}-{version}-{build}.conda",
-    };
 }

@@ -27,9 +27,9 @@ public sealed class CudaRequirementTests : IDisposable
     public void A_conda_forge_pytorch_environment_needs_a_driver_for_the_major_version_cuda_version_constrains()
     {
         var records = Read(
-            Record("cuda-version", "12.4", "h3060b56_3", "noarch", constrains: ["cudatoolkit 12.4|12.4.*", "__cuda >=12"]),
-            Record("cuda-cudart", "12.4.127", "he02047a_2", "linux-64", depends: ["__glibc >=2.17,<3.0.a0", "cuda-cudart_linux-64 12.4.127 h85509e4_2", "cuda-version >=12.4,<12.5.0a0", "libgcc-ng >=12", "libstdcxx-ng >=12"]),
-            Record("pytorch", "2.3.1", "cuda120_py312h26b3cf7_300", "linux-64", depends: ["__cuda", "__glibc >=2.17,<3.0.a0", "cuda-version >=12.0,<13", "libcublas >=12.0.1.189,<13.0a0", "python >=3.12,<3.13.0a0"]));
+            CondaMetaRecord.MetadataOnly("cuda-version", "12.4", "h3060b56_3", "noarch", constrains: ["cudatoolkit 12.4|12.4.*", "__cuda >=12"]),
+            CondaMetaRecord.MetadataOnly("cuda-cudart", "12.4.127", "he02047a_2", "linux-64", depends: ["__glibc >=2.17,<3.0.a0", "cuda-cudart_linux-64 12.4.127 h85509e4_2", "cuda-version >=12.4,<12.5.0a0", "libgcc-ng >=12", "libstdcxx-ng >=12"]),
+            CondaMetaRecord.MetadataOnly("pytorch", "2.3.1", "cuda120_py312h26b3cf7_300", "linux-64", depends: ["__cuda", "__glibc >=2.17,<3.0.a0", "cuda-version >=12.0,<13", "libcublas >=12.0.1.189,<13.0a0", "python >=3.12,<3.13.0a0"]));
 
         var need = CudaRequirement.Of(records);
 
@@ -40,9 +40,9 @@ public sealed class CudaRequirementTests : IDisposable
     public void The_highest_lower_bound_wins_and_names_its_package()
     {
         var records = Read(
-            Record("cuda-version", "12.4", "h3060b56_3", "noarch", constrains: ["cudatoolkit 12.4|12.4.*", "__cuda >=12"]),
-            Record("gpu-kernels", "1.0", "cuda128_0", "linux-64", depends: ["__cuda >=12.8", "cuda-version >=12.4,<13"]),
-            Record("jaxlib", "0.4.30", "cuda120py312h4008524_200", "linux-64", depends: ["__cuda", "cuda-version >=12.0,<13"]));
+            CondaMetaRecord.MetadataOnly("cuda-version", "12.4", "h3060b56_3", "noarch", constrains: ["cudatoolkit 12.4|12.4.*", "__cuda >=12"]),
+            CondaMetaRecord.MetadataOnly("gpu-kernels", "1.0", "cuda128_0", "linux-64", depends: ["__cuda >=12.8", "cuda-version >=12.4,<13"]),
+            CondaMetaRecord.MetadataOnly("jaxlib", "0.4.30", "cuda120py312h4008524_200", "linux-64", depends: ["__cuda", "cuda-version >=12.0,<13"]));
 
         var need = CudaRequirement.Of(records)!;
 
@@ -54,7 +54,7 @@ public sealed class CudaRequirementTests : IDisposable
     [Fact]
     public void A_bare_cuda_dependency_needs_a_driver_of_any_version()
     {
-        var need = CudaRequirement.Of(Read(Record("jaxlib", "0.4.30", "cuda120py312h4008524_200", "linux-64", depends: ["__cuda", "python >=3.12,<3.13.0a0"])));
+        var need = CudaRequirement.Of(Read(CondaMetaRecord.MetadataOnly("jaxlib", "0.4.30", "cuda120py312h4008524_200", "linux-64", depends: ["__cuda", "python >=3.12,<3.13.0a0"])));
 
         Assert.Equal(new CudaRequirement(null, "jaxlib 0.4.30 depends on '__cuda'", null), need);
     }
@@ -66,7 +66,7 @@ public sealed class CudaRequirementTests : IDisposable
     public void A_defaults_toolkit_without_a_cuda_spec_needs_a_driver_by_minor_version_compatibility(string name, string version, string driver, string toolkit)
     {
         // The defaults channel's cudatoolkit and the nvidia channel's cuda-cudart state no __cuda at all.
-        var need = CudaRequirement.Of(Read(Record(name, version, "h2bc3f7f_2", "linux-64", depends: ["__glibc >=2.17,<3.0.a0"])))!;
+        var need = CudaRequirement.Of(Read(CondaMetaRecord.MetadataOnly(name, version, "h2bc3f7f_2", "linux-64", depends: ["__glibc >=2.17,<3.0.a0"])))!;
 
         Assert.Equal(driver, need.MinDriver);
         Assert.Equal(toolkit, need.Toolkit);
@@ -76,7 +76,7 @@ public sealed class CudaRequirementTests : IDisposable
     [Fact]
     public void A_conda_forge_cudatoolkit_keeps_its_own_stricter_bound()
     {
-        var need = CudaRequirement.Of(Read(Record("cudatoolkit", "11.2.2", "hbe64b41_10", "linux-64", constrains: ["__cuda >=11.2.2"])))!;
+        var need = CudaRequirement.Of(Read(CondaMetaRecord.MetadataOnly("cudatoolkit", "11.2.2", "hbe64b41_10", "linux-64", constrains: ["__cuda >=11.2.2"])))!;
 
         Assert.Equal("11.2.2", need.MinDriver);
         Assert.Equal("cudatoolkit 11.2.2 constrains '__cuda >=11.2.2'", need.RequiredBy);
@@ -118,21 +118,4 @@ public sealed class CudaRequirementTests : IDisposable
 
         return CondaMeta.ReadRecords(prefix);
     }
-
-    private static CondaMetaRecord Record(string name, string version, string build, string subdir, string[]? depends = null, string[]? constrains = null) => new()
-    {
-        Name = name,
-        Version = version,
-        Build = build,
-        Subdir = subdir,
-        Fn = $"{name}-{version}-{build}.conda",
-        Md5 = new string('0', 32),
-        Sha256 = new string('0', 64),
-        Depends = depends ?? [],
-        Constrains = constrains ?? [],
-        Files = [],
-        Paths = [],
-        ExtractedPackageDir = $"/opt/conda/pkgs/{name}-{version}-{build}",
-        PackageTarballFullPath = $"/opt/conda/pkgs/{name}-{version}-{build}.conda",
-    };
 }
